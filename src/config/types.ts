@@ -1,0 +1,83 @@
+import type { CloudName, CustomCloud } from './clouds';
+import type { SecretStore } from '../secrets/secret-store';
+import type { TokenCache } from '../token-cache/token-cache';
+
+/** Where log lines go. Every method is optional; the library is silent by default and never logs a secret or token. */
+export interface Logger {
+  debug?(message: string, details?: Record<string, unknown>): void;
+  info?(message: string, details?: Record<string, unknown>): void;
+  warn?(message: string, details?: Record<string, unknown>): void;
+  error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/** TLS settings for token and Graph requests alike. */
+export interface TlsOptions {
+  /**
+   * Extra trusted root certificates in PEM, added to Node's defaults: a corporate TLS-inspecting proxy's root,
+   * or a local emulator's self-signed certificate.
+   */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+/** How throttling and provably-unsent failures are retried. Nothing that may have been delivered is ever retried. */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 3 */
+  maxRetries?: number;
+  /** The longest wait between two attempts, whatever Retry-After says. @default 60000 */
+  maxDelayMs?: number;
+}
+
+/**
+ * Configuration of {@link O365OAuthMailer}. Field names follow the setup guide: the Directory (tenant) ID and the
+ * Application (client) ID from step 1, the secret's Value from step 5, and the O365 logon name from step 6.
+ *
+ * @example
+ * ```ts
+ * const mailer = new O365OAuthMailer({
+ *   authType: 'oauth2',
+ *   tenantId: 'contoso.onmicrosoft.com',
+ *   clientId: '00000000-0000-0000-0000-000000000000',
+ *   clientSecret: process.env.AZURE_CLIENT_SECRET,
+ *   sender: 'reports@contoso.com',
+ * })
+ * ```
+ */
+export interface O365OAuthMailerConfig {
+  /** The guide's "Authentication Type: OAuth 2.0". The only accepted value; Basic authentication is not supported. */
+  authType: 'oauth2';
+  /** Directory (tenant) ID from step 1: a GUID, or a verified domain such as `contoso.onmicrosoft.com`. */
+  tenantId: string;
+  /** Application (client) ID from step 1 (a GUID; not the Object ID). */
+  clientId: string;
+  /** The client secret's **Value** from step 5 (not its Secret ID). Omit it to read the secret from `secretStore`. */
+  clientSecret?: string;
+  /** Where to read the secret when `clientSecret` is absent. It is read when first needed, not at construction. */
+  secretStore?: SecretStore;
+  /** The secret's name in `secretStore`. @default `o365-oauth-mailer:<tenantId>:<clientId>` */
+  secretName?: string;
+  /** The secret's expiry shown in step 5. `verify()` warns 30 days before it and fails after it. */
+  secretExpiresAt?: Date | string;
+  /** The O365 logon name from step 6: the mailbox that sends (`/users/{sender}/sendMail`). */
+  sender: string;
+  /** The Microsoft cloud, or custom endpoints. @default 'global' */
+  cloud?: CloudName | CustomCloud;
+  /** Time limit for every HTTP request, token requests included. @default 30000 */
+  timeoutMs?: number;
+  /** Extra trusted roots for token and Graph requests. */
+  tls?: TlsOptions;
+  /**
+   * HTTPS proxy URL for token and Graph requests, e.g. `http://proxy.corp:3128`.
+   * @default the `HTTPS_PROXY` environment variable (honouring `NO_PROXY`), read when the mailer is constructed
+   */
+  proxy?: string;
+  /** Keep a copy in the sender's Sent Items. @default true */
+  saveToSentItems?: boolean;
+  /** Where log lines go. @default silent */
+  logger?: Logger;
+  /** Retry policy for throttling and provably-unsent failures. */
+  retry?: RetryOptions;
+  /** Requests in flight at once against the sender mailbox (Exchange allows 4). @default 4 */
+  maxConcurrency?: number;
+  /** A token cache shared between mailers or processes. @default an in-process cache per mailer */
+  tokenCache?: TokenCache;
+}

@@ -1,0 +1,39 @@
+import type { Readable } from 'node:stream';
+import type { AddressObject } from './types';
+
+/**
+ * A validated, normalised attachment. Its bytes are not held unless they were given in memory: `open()` streams
+ * them on demand, as often as needed (a retried upload re-opens from an offset).
+ */
+export interface NormalizedAttachment {
+  /** File name shown to recipients (validated: no control characters). */
+  name: string;
+  /** MIME type (given, or guessed from the file name). */
+  contentType: string;
+  /** True when `cid` was given. */
+  isInline: boolean;
+  /** The Content-ID, when inline. */
+  contentId?: string;
+  /** Exact size in bytes. */
+  size: number;
+  /** The bytes from `start` (inclusive) to `end` (exclusive; default the end), as a stream. */
+  open(start?: number, end?: number): Readable;
+  /** All bytes in memory. Only called for attachments small enough to travel inline (under 3 MB). */
+  read(): Promise<Buffer>;
+  /** Frees what `resolveAttachments` created for it (a spooled temp file). Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** A validated message with its parts in Graph's shape, ready to build a request from. */
+export interface NormalizedMessage {
+  to: AddressObject[];
+  cc: AddressObject[];
+  bcc: AddressObject[];
+  replyTo: AddressObject[];
+  subject: string;
+  body: { contentType: 'Text' | 'HTML'; content: string };
+  importance?: 'low' | 'normal' | 'high';
+  headers: Array<{ name: string; value: string }>;
+  /** Every recipient address of to, cc and bcc, in order, as given. */
+  recipients: string[];
+}
