@@ -1,0 +1,189 @@
+import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+import { inspect } from 'node:util';
+import type { TokenCache } from '../token-cache/token-cache';
+
+/** msal-node asks for a new token this long before the current one expires; the local copy is trusted until then. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Options of {@link createCachePlugin}.
+ *
+ * @example
+ * ```ts
+ * const options: CachePluginOptions = { onError: (e) => logger.warn?.('token cache unavailable', e) }
+ * ```
+ */
+export interface CachePluginOptions {
+  /** The clock, in epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /**
+   * Called with every error of the external cache (and unreadable cache contents). They never fail a token
+   * request: msal-node falls back to its own memory and, at worst, requests a token from Entra ID.
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * What {@link createCachePlugin} returns: msal-node's `ICachePlugin` plus a way to forget the local copy.
+ *
+ * @example
+ * ```ts
+ * const plugin: MailerCachePlugin = createCachePlugin(cache, `${clientId}.${tenantId}`)
+ * plugin.invalidate() // the next acquisition reads the shared cache again
+ * ```
+ */
+export interface MailerCachePlugin extends ICachePlugin {
+  /** The key this plugin reads and writes in the external cache. */
+  readonly partitionKey: string;
+  /** Forgets the local copy, so that the next acquisition reads the external cache. */
+  invalidate(): void;
+}
+
+interface SerializedAccessToken {
+  expires_on?: string | number;
+  refresh_on?: string | number;
+}
+
+/** The access tokens' `expires_on` and `refresh_on` (epoch seconds) of a serialized msal-node cache. */
+function accessTokenTimes(serialized: string): { expiresOn: number; refreshOn?: number }[] {
+  try {
+    const parsed = JSON.parse(serialized) as { AccessToken?: Record<string, SerializedAccessToken> };
+    const out: { expiresOn: number; refreshOn?: number }[] = [];
+    for (const token of Object.values(parsed?.AccessToken ?? {})) {
+      const expiresOn = Number(token?.expires_on);
+      if (!Number.isFinite(expiresOn)) continue;
+      const refreshOn = Number(token?.refresh_on);
+      out.push(Number.isFinite(refreshOn) && token?.refresh_on !== undefined ? { expiresOn, refreshOn } : { expiresOn });
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+class CachePlugin implements MailerCachePlugin {
+  readonly #cache: TokenCache;
+  readonly #partitionKey: string;
+  readonly #now: () => number;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  /** The last serialized cache this process read or wrote: the shared cache is only asked when it is not enough. */
+  #local: string | undefined;
+
+  constructor(cache: TokenCache, partitionKey: string, options: CachePluginOptions) {
+    this.#cache = cache;
+    this.#partitionKey = partitionKey;
+    this.#now = options.now ?? Date.now;
+    this.#onError = options.onError;
+  }
+
+  get partitionKey(): string {
+    return this.#partitionKey;
+  }
+
+  invalidate(): void {
+    this.#local = undefined;
+  }
+
+  /** True when the local copy holds an access token msal-node will still use (not due for refresh). */
+  #localIsWarm(): boolean {
+    if (this.#local === undefined) return false;
+    const nowMs = this.#now();
+    return accessTokenTimes(this.#local).some(
+      (t) => t.expiresOn * 1000 - nowMs > REFRESH_MARGIN_MS && (t.refreshOn === undefined || t.refreshOn * 1000 > nowMs),
+    );
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#onError?.(error);
+    } catch {
+      /* a failing logger must not fail a token request either */
+    }
+  }
+
+  #deserialize(context: TokenCacheContext, serialized: string): boolean {
+    try {
+      context.tokenCache.deserialize(serialized);
+      return true;
+    } catch (error) {
+      this.#report(error);
+      return false;
+    }
+  }
+
+  async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
+    if (this.#local !== undefined && this.#localIsWarm()) {
+      this.#deserialize(context, this.#local);
+      return;
+    }
+    let shared: string | undefined;
+    try {
+      shared = await this.#cache.get(this.#partitionKey);
+    } catch (error) {
+      this.#report(error);
+    }
+    if (typeof shared === 'string' && shared.length > 0 && this.#deserialize(context, shared)) {
+      this.#local = shared;
+    } else if (this.#local !== undefined) {
+      // The shared cache is empty or unreachable: keep what this process already has.
+      this.#deserialize(context, this.#local);
+    }
+  }
+
+  async afterCacheAccess(context: TokenCacheContext): Promise<void> {
+    if (!context.cacheHasChanged) return;
+    let serialized: string;
+    try {
+      serialized = context.tokenCache.serialize();
+    } catch (error) {
+      this.#report(error);
+      return;
+    }
+    this.#local = serialized;
+    const times = accessTokenTimes(serialized);
+    const latest = times.length > 0 ? Math.max(...times.map((t) => t.expiresOn)) : undefined;
+    const ttlSeconds = latest === undefined ? undefined : Math.floor(latest - this.#now() / 1000);
+    if (ttlSeconds !== undefined && ttlSeconds <= 0) return;
+    try {
+      await this.#cache.set(this.#partitionKey, serialized, ttlSeconds);
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  toJSON(): Record<string, string> {
+    return { kind: 'MailerCachePlugin', partitionKey: this.#partitionKey };
+  }
+
+  [inspect.custom](): string {
+    return `MailerCachePlugin { partitionKey: ${JSON.stringify(this.#partitionKey)} }`;
+  }
+}
+
+/**
+ * Bridges a {@link TokenCache} to msal-node's cache plugin, so that every `ConfidentialClientApplication` given a
+ * plugin for the same cache and partition key shares one token per lifetime.
+ *
+ * msal-node calls the plugin on every acquisition, cache hits included, so the plugin keeps a process-local copy
+ * of the serialized cache: while that copy holds an access token valid for more than 5 minutes (and not past its
+ * `refresh_on`), it is handed to msal-node without asking the external cache. Otherwise the external cache is read
+ * (`cache.get(partitionKey)`). When msal-node changed the cache (a new token), it is written back with
+ * `cache.set(partitionKey, serialized, ttlSeconds)`, the TTL being the longest-lived access token's remaining
+ * lifetime. Errors of the external cache are passed to `onError` and otherwise ignored: they never fail a send.
+ *
+ * Use the partition key `<clientId>.<tenantId>` (msal-node's guidance for app tokens). The plugin is safe to
+ * print: it never shows the cached tokens.
+ *
+ * @example
+ * ```ts
+ * const cachePlugin = createCachePlugin(tokenCache, `${clientId}.${tenantId}`, { onError: (e) => logger.warn?.(e) })
+ * const app = new ConfidentialClientApplication({ auth: { clientId, authority, clientSecret }, cache: { cachePlugin } })
+ * ```
+ */
+export function createCachePlugin(
+  cache: TokenCache,
+  partitionKey: string,
+  options: CachePluginOptions = {},
+): MailerCachePlugin {
+  return new CachePlugin(cache, partitionKey, options);
+}

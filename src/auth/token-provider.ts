@@ -1,0 +1,140 @@
+import { AuthError, ServerError, type ConfidentialClientApplication } from '@azure/msal-node';
+import { fromEntra, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
+import { MailerError } from '../errors/mailer-error';
+import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
+import { raceAbort } from '../reliability/abortable';
+
+/** An access token and when it expires. */
+export interface AccessToken {
+  /** The bearer token. Never log it. */
+  readonly token: string;
+  /** Expiry, milliseconds since the epoch. */
+  readonly expiresOn: number;
+}
+
+/** How to get one token. */
+export interface TokenRequest {
+  /** The caller's cancellation: it stops the caller's wait, not a request other callers share. */
+  signal?: AbortSignal;
+  /** Bypass every cache (msal's and ours): after consent changes, or when Graph refused the current token. */
+  fresh?: boolean;
+  /**
+   * The token Graph just refused. When the current token is already another one (a concurrent caller refreshed
+   * it), that one is returned without a new request.
+   */
+  replacing?: string;
+}
+
+/** What the provider needs from the mailer. */
+export interface TokenProviderOptions {
+  /** Builds (once) msal-node's client; may read the secret from a store. */
+  app: () => Promise<ConfidentialClientApplication>;
+  network: MsalNetworkModule;
+  /** `${graphEndpoint}/.default`. */
+  scope: string;
+  /** Secrets to scrub from errors. */
+  secrets: () => readonly string[];
+  /** Wording context for the catalogue. */
+  context: () => CatalogueContext;
+  /** The clock. @default Date.now */
+  now?: () => number;
+}
+
+/** msal-node refreshes this long before expiry; so do we. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Owns the token lifecycle: one request per token lifetime, one shared in-flight request however many callers
+ * arrive at once (msal-node does not coalesce), and one forced refresh after Graph refuses a token.
+ */
+export class TokenProvider {
+  readonly #options: TokenProviderOptions;
+  readonly #now: () => number;
+  #current: AccessToken | undefined;
+  #cached: Promise<AccessToken> | undefined;
+  #fresh: Promise<AccessToken> | undefined;
+  /** Token requests that reached msal-node's network (for tests and benchmarks). */
+  #acquisitions = 0;
+
+  constructor(options: TokenProviderOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many times msal-node was asked for a token (cache hits in msal included). */
+  get acquisitions(): number {
+    return this.#acquisitions;
+  }
+
+  /** A valid token: from memory when it has more than 5 minutes left, else from msal-node (single-flight). */
+  getToken(request: TokenRequest = {}): Promise<AccessToken> {
+    const current = this.#current;
+    const usable = current !== undefined && current.expiresOn - this.#now() > REFRESH_MARGIN_MS;
+    if (request.replacing !== undefined && usable && current.token !== request.replacing) {
+      return Promise.resolve(current);
+    }
+    if (request.fresh || request.replacing !== undefined) {
+      this.#fresh ??= this.#acquire(true).finally(() => {
+        this.#fresh = undefined;
+      });
+      return raceAbort(this.#fresh, request.signal, 'requesting a token');
+    }
+    if (usable) return Promise.resolve(current);
+    this.#cached ??= this.#acquire(false).finally(() => {
+      this.#cached = undefined;
+    });
+    return raceAbort(this.#cached, request.signal, 'requesting a token');
+  }
+
+  /** Forgets the token held in memory (msal-node's cache is unaffected). */
+  forget(): void {
+    this.#current = undefined;
+  }
+
+  async #acquire(skipCache: boolean): Promise<AccessToken> {
+    const app = await this.#options.app();
+    const scope: NetworkScope = {};
+    this.#acquisitions++;
+    try {
+      const result = await this.#options.network.run(scope, () =>
+        app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache }),
+      );
+      if (!result?.accessToken) {
+        throw new MailerError(catalogued('AUTH_FAILED', 'Entra ID answered without an access token.'));
+      }
+      const token: AccessToken = {
+        token: result.accessToken,
+        expiresOn: result.expiresOn?.getTime() ?? this.#now() + 3_600_000,
+      };
+      this.#current = token;
+      return token;
+    } catch (err) {
+      throw this.#mapError(err, scope);
+    }
+  }
+
+  #mapError(err: unknown, scope: NetworkScope): MailerError {
+    const secrets = this.#options.secrets();
+    if (err instanceof MailerError) return err;
+    if (scope.entraError) {
+      const e = scope.entraError;
+      return new MailerError({ ...fromEntra(e.errorNo, e.description, this.#options.context(), e.status, e.traceId), cause: err }, secrets);
+    }
+    if (err instanceof ServerError) {
+      const errorNo = err.errorNo ? Number(err.errorNo) : undefined;
+      return new MailerError(
+        { ...fromEntra(errorNo, err.errorMessage, this.#options.context(), err.status), cause: err },
+        secrets,
+      );
+    }
+    if (scope.error) {
+      const t = scope.error;
+      return new MailerError(
+        { ...fromTransport({ failure: t.failure, detail: t.message, doing: 'requesting a token from Entra ID', couldDeliver: false }), cause: t },
+        secrets,
+      );
+    }
+    const detail = err instanceof AuthError ? `${err.errorCode}: ${err.errorMessage}` : String((err as Error)?.message ?? err);
+    return new MailerError({ ...catalogued('AUTH_FAILED', `Could not get a token from Entra ID (${detail}).`), cause: err }, secrets);
+  }
+}

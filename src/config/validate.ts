@@ -1,0 +1,196 @@
+import type { SetupStep } from '../errors/codes';
+import { MailerError } from '../errors/mailer-error';
+import { CATALOGUE } from '../errors/catalogue';
+import { CLOUDS, type CloudName, type ResolvedCloud } from './clouds';
+import type { Logger, O365OAuthMailerConfig } from './types';
+import { defaultSecretName, type SecretStore } from '../secrets/secret-store';
+import type { TokenCache } from '../token-cache/token-cache';
+
+/** A configuration checked and completed with its defaults. */
+export interface ResolvedConfig {
+  tenantId: string;
+  clientId: string;
+  clientSecret?: string;
+  secretStore?: SecretStore;
+  secretName: string;
+  secretExpiresAt?: Date;
+  sender: string;
+  cloud: ResolvedCloud;
+  /** `${graphEndpoint}/.default` */
+  scope: string;
+  timeoutMs: number;
+  ca?: string | Buffer | Array<string | Buffer>;
+  proxy?: string;
+  noProxy?: string;
+  saveToSentItems: boolean;
+  logger: Logger;
+  maxRetries: number;
+  maxDelayMs: number;
+  maxConcurrency: number;
+  tokenCache?: TokenCache;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const MAILBOX = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
+
+function invalid(field: string, problem: string, fix: string, step?: SetupStep): MailerError {
+  return new MailerError({
+    code: 'CONFIG_INVALID',
+    message: `Invalid configuration: \`${field}\` ${problem}`,
+    fix,
+    ...(step !== undefined ? { step } : {}),
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function httpsOrigin(field: string, value: unknown): string {
+  const fix = `Set \`${field}\` to an https URL such as https://login.microsoftonline.com (scheme, host and optional port; no path).`;
+  if (typeof value !== 'string' || value === '') throw invalid(field, 'is missing.', fix);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(field, 'is not a URL.', fix);
+  }
+  if (url.protocol !== 'https:') throw invalid(field, 'must use https (msal-node and Graph require it).', fix);
+  if (url.pathname !== '/' || url.search || url.hash) throw invalid(field, 'must not have a path or query.', fix);
+  return url.origin;
+}
+
+function resolveCloud(cloud: O365OAuthMailerConfig['cloud']): ResolvedCloud {
+  if (cloud === undefined) return { name: 'global', ...CLOUDS.global, custom: false };
+  if (typeof cloud === 'string') {
+    if (!(CLOUD_NAMES as string[]).includes(cloud)) {
+      throw invalid('cloud', `is "${cloud}", which is not a known cloud.`, `Use one of ${CLOUD_NAMES.map((c) => `'${c}'`).join(', ')}, or { authorityHost, graphEndpoint } for other endpoints.`, 1);
+    }
+    return { name: cloud as CloudName, ...CLOUDS[cloud as CloudName], custom: false };
+  }
+  if (!isObject(cloud)) throw invalid('cloud', 'must be a cloud name or { authorityHost, graphEndpoint }.', `Use one of ${CLOUD_NAMES.join(', ')}, or { authorityHost, graphEndpoint }.`);
+  const authorityHost = httpsOrigin('cloud.authorityHost', cloud.authorityHost);
+  const graphEndpoint = httpsOrigin('cloud.graphEndpoint', cloud.graphEndpoint);
+  const known = CLOUD_NAMES.find((n) => CLOUDS[n].authorityHost === authorityHost && CLOUDS[n].graphEndpoint === graphEndpoint);
+  return known ? { name: known, authorityHost, graphEndpoint, custom: false } : { name: 'custom', authorityHost, graphEndpoint, custom: true };
+}
+
+function positiveInt(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(field, `must be a whole number from ${min} to ${max}.`, `Set \`${field}\` to a whole number from ${min} to ${max}, or leave it out for the default (${fallback}).`);
+  }
+  return value;
+}
+
+/**
+ * Checks a configuration synchronously, without I/O, and fills in defaults. Throws `CONFIG_INVALID` naming the
+ * field, the setup guide's step and a fix. `env` supplies the `HTTPS_PROXY`/`NO_PROXY` defaults.
+ */
+export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.ProcessEnv = {}): ResolvedConfig {
+  if (!isObject(config)) throw invalid('config', 'must be an object.', 'Pass { authType, tenantId, clientId, clientSecret, sender }.');
+  if (config.authType !== 'oauth2') {
+    throw invalid(
+      'authType',
+      `is ${JSON.stringify(config.authType)}. Microsoft is retiring Basic authentication for SMTP AUTH, and this library sends only through Microsoft Graph with OAuth 2.0.`,
+      "Set authType: 'oauth2' (the guide's Authentication Type \"OAuth 2.0\", step 6) and register the app as steps 1 to 5 describe.",
+      6,
+    );
+  }
+  const tenantId = typeof config.tenantId === 'string' ? config.tenantId.trim() : config.tenantId;
+  if (typeof tenantId !== 'string' || !(GUID.test(tenantId) || DOMAIN.test(tenantId))) {
+    throw invalid('tenantId', 'must be the Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com.', "Copy the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+  }
+  if (['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase())) {
+    throw invalid('tenantId', `is "${tenantId}", which client credentials cannot use.`, "Use your own Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+  }
+  const clientId = typeof config.clientId === 'string' ? config.clientId.trim() : config.clientId;
+  if (typeof clientId !== 'string' || !GUID.test(clientId)) {
+    throw invalid('clientId', 'must be the Application (client) ID, a GUID.', "Copy the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
+  }
+  if (config.clientSecret !== undefined) {
+    if (typeof config.clientSecret !== 'string' || config.clientSecret.length === 0) {
+      throw invalid('clientSecret', 'must be a non-empty string.', CATALOGUE.SECRET_MISSING.fix, 5);
+    }
+    if (config.clientSecret.trim() !== config.clientSecret) {
+      throw invalid('clientSecret', 'starts or ends with white space, which a secret Value never does.', "Enter the client secret's Value from step 5 exactly, without spaces or line breaks around it.", 5);
+    }
+  }
+  if (config.secretStore !== undefined && (!isObject(config.secretStore) || typeof config.secretStore.get !== 'function')) {
+    throw invalid('secretStore', 'must implement SecretStore (get, set, delete).', 'Pass one of the built-in stores, e.g. new EncryptedFileSecretStore({ path, passphrase }).', 5);
+  }
+  if (config.clientSecret === undefined && config.secretStore === undefined) {
+    throw invalid('clientSecret', 'is missing, and no `secretStore` is configured.', CATALOGUE.SECRET_MISSING.fix, 5);
+  }
+  if (config.secretName !== undefined && (typeof config.secretName !== 'string' || config.secretName === '')) {
+    throw invalid('secretName', 'must be a non-empty string.', 'Use the name the secret was stored under, or leave it out for the default.', 5);
+  }
+  let secretExpiresAt: Date | undefined;
+  if (config.secretExpiresAt !== undefined) {
+    secretExpiresAt = new Date(config.secretExpiresAt as string | Date);
+    if (!(config.secretExpiresAt instanceof Date || typeof config.secretExpiresAt === 'string') || Number.isNaN(secretExpiresAt.getTime())) {
+      throw invalid('secretExpiresAt', 'is not a date.', 'Enter the Expires date shown next to the secret in step 5, e.g. "2027-06-30".', 5);
+    }
+  }
+  const sender = typeof config.sender === 'string' ? config.sender.trim() : config.sender;
+  if (typeof sender !== 'string' || !MAILBOX.test(sender)) {
+    throw invalid('sender', 'must be the O365 logon name of the mailbox that sends, e.g. reports@contoso.com.', 'Enter the logon name (user principal name) of a licensed Exchange Online mailbox (step 6).', 6);
+  }
+  const cloud = resolveCloud(config.cloud);
+  const timeoutMs = positiveInt('timeoutMs', config.timeoutMs, 30_000, 1, 600_000);
+  if (config.tls !== undefined && !isObject(config.tls)) throw invalid('tls', 'must be { ca }.', 'Pass tls: { ca: pemString } with the extra root certificates in PEM.');
+  const ca = config.tls?.ca;
+  if (ca !== undefined) {
+    const list = Array.isArray(ca) ? ca : [ca];
+    if (!list.every((c) => typeof c === 'string' || Buffer.isBuffer(c)) || !list.every((c) => c.toString().includes('-----BEGIN CERTIFICATE-----'))) {
+      throw invalid('tls.ca', 'must be PEM certificates (strings or Buffers with -----BEGIN CERTIFICATE-----).', "Pass the root certificate's PEM text, e.g. fs.readFileSync('corp-root.pem').");
+    }
+  }
+  const proxy = config.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? undefined;
+  if (proxy !== undefined) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(proxy).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw invalid(config.proxy !== undefined ? 'proxy' : 'HTTPS_PROXY', 'is not an http(s) URL.', 'Use a proxy URL such as http://proxy.corp.example:3128.');
+  }
+  if (config.saveToSentItems !== undefined && typeof config.saveToSentItems !== 'boolean') {
+    throw invalid('saveToSentItems', 'must be true or false.', 'Set saveToSentItems to true (keep a copy in Sent Items) or false.');
+  }
+  if (config.logger !== undefined && !isObject(config.logger)) throw invalid('logger', 'must be an object with debug/info/warn/error methods.', 'Pass console, a pino/winston logger, or leave it out.');
+  if (config.retry !== undefined && !isObject(config.retry)) throw invalid('retry', 'must be { maxRetries, maxDelayMs }.', 'Pass retry: { maxRetries: 3, maxDelayMs: 60000 } or leave it out.');
+  const maxRetries = positiveInt('retry.maxRetries', config.retry?.maxRetries, 3, 0, 20);
+  const maxDelayMs = positiveInt('retry.maxDelayMs', config.retry?.maxDelayMs, 60_000, 0, 3_600_000);
+  const maxConcurrency = positiveInt('maxConcurrency', config.maxConcurrency, 4, 1, 4);
+  if (config.tokenCache !== undefined && (!isObject(config.tokenCache) || typeof config.tokenCache.get !== 'function' || typeof config.tokenCache.set !== 'function')) {
+    throw invalid('tokenCache', 'must implement TokenCache (get, set).', 'Pass one of the built-in caches, e.g. new RedisTokenCache({ url }).');
+  }
+
+  const resolved: ResolvedConfig = {
+    tenantId,
+    clientId,
+    secretName: config.secretName ?? defaultSecretName(tenantId, clientId),
+    sender,
+    cloud,
+    scope: `${cloud.graphEndpoint}/.default`,
+    timeoutMs,
+    saveToSentItems: config.saveToSentItems ?? true,
+    logger: config.logger ?? {},
+    maxRetries,
+    maxDelayMs,
+    maxConcurrency,
+  };
+  if (config.clientSecret !== undefined) resolved.clientSecret = config.clientSecret;
+  if (config.secretStore !== undefined) resolved.secretStore = config.secretStore;
+  if (secretExpiresAt) resolved.secretExpiresAt = secretExpiresAt;
+  if (ca !== undefined) resolved.ca = ca as NonNullable<ResolvedConfig["ca"]>;
+  if (proxy !== undefined) resolved.proxy = proxy;
+  const noProxy = env.NO_PROXY ?? env.no_proxy;
+  if (noProxy !== undefined) resolved.noProxy = noProxy;
+  if (config.tokenCache !== undefined) resolved.tokenCache = config.tokenCache;
+  return resolved;
+}

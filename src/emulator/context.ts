@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import type { TokenSigner } from './access-token';
+import type { Directory } from './directory';
+import type { GraphIds } from './graph-errors';
+import type { MailStore } from './mail-store';
+import type { EmulatorLimits } from './types';
+
+/** Shared state every route reads. */
+export interface EmulatorContext {
+  /** `https://127.0.0.1:{port}`. */
+  url: string;
+  directory: Directory;
+  store: MailStore;
+  signer: TokenSigner;
+  limits: Required<EmulatorLimits>;
+  tokenLifetimeSeconds: number;
+  counters: { tokenRequests: number; tokensIssued: number };
+  /** Audiences Graph accepts: the emulator URL and Graph's application ID. */
+  graphAudiences: string[];
+}
+
+/** One request as routes see it. */
+export interface RouteRequest {
+  req: IncomingMessage;
+  method: string;
+  /** Decoded-once pathname, no query. */
+  path: string;
+  query: URLSearchParams;
+  /** Graph's IDs for this request; `clientRequestId` also serves as Entra's correlation ID. */
+  ids: GraphIds;
+  /** The client's own `client-request-id`, if it sent one. */
+  clientRequestIdHeader?: string;
+}
+
+/** Graph's first-party application ID, an accepted audience for Graph tokens. */
+export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';

@@ -1,0 +1,310 @@
+import type { Logger, O365OAuthMailerConfig } from '../config/types';
+
+/** A directory (Entra ID tenant) the emulator knows. */
+export interface EmulatorTenant {
+  /** Directory (tenant) ID, a GUID. @default a random GUID */
+  id?: string;
+  /** Verified domain names that also name the tenant, e.g. `contoso.onmicrosoft.com`. */
+  domains?: string[];
+  /** Display name shown in Entra's error messages. @default the first domain, else the GUID */
+  displayName?: string;
+}
+
+/** One client secret of an app registration (step 5 of the setup guide). */
+export interface EmulatorSecret {
+  /** The secret's **Value**: what a client sends as `client_secret`. @default a random Entra-shaped value */
+  value?: string;
+  /** The secret's **Secret ID** (a GUID): what a client must not send. @default a random GUID */
+  id?: string;
+  /** When the secret stops working (AADSTS7000222 afterwards). @default never */
+  expiresAt?: Date | string;
+}
+
+/** An app registration with its service principal and granted application permissions. */
+export interface EmulatorApp {
+  /** Application (client) ID, a GUID. @default a random GUID */
+  clientId?: string;
+  /** Tenant that owns the app. @default the first tenant */
+  tenantId?: string;
+  /** Display name, e.g. `TrueChemEmailOAuth`. @default 'TrueChemEmailOAuth' */
+  displayName?: string;
+  /** Client secrets. @default one random secret that never expires */
+  secrets?: EmulatorSecret[];
+  /**
+   * Microsoft Graph application permissions with admin consent granted (the token's `roles` claim).
+   * `[]` means "added but not consented": tokens carry no `roles` claim. @default ['Mail.Send']
+   */
+  roles?: string[];
+  /** The enterprise application is disabled (AADSTS7000112). @default false */
+  disabled?: boolean;
+}
+
+/** A user, with or without an Exchange Online mailbox. */
+export interface EmulatorMailbox {
+  /** The user principal name / primary SMTP address, e.g. `sender@contoso.onmicrosoft.com`. */
+  address: string;
+  /** The user's object ID (Graph also accepts it in `/users/{id}`). @default a random GUID */
+  id?: string;
+  /** Tenant of the user. @default the first tenant */
+  tenantId?: string;
+  /** Display name. @default the local part of the address */
+  displayName?: string;
+  /** False simulates a typo'd or deleted user: Graph answers 404 `ErrorInvalidUser`. @default true */
+  exists?: boolean;
+  /** False: the user has no Exchange Online licence/mailbox, Graph answers 404 `MailboxNotEnabledForRESTAPI`. @default true */
+  licensed?: boolean;
+  /** True: an Exchange application access policy excludes this mailbox (403 `ErrorAccessDenied` [RAOP]). @default false */
+  accessPolicyDenied?: boolean;
+  /** Other addresses this mailbox may put in `from` (Send As rights). Anything else gives 403 `ErrorSendAsDenied`. */
+  sendAs?: string[];
+}
+
+/** Size limits the emulator enforces (Microsoft's values by default). */
+export interface EmulatorLimits {
+  /** Largest Graph request body. @default 4194304 (4 MB) */
+  maxRequestBytes?: number;
+  /** Largest chunk PUT to an upload URL. @default 4194304 (4 MB) */
+  maxChunkBytes?: number;
+  /** Smallest attachment an upload session accepts (`ErrorAttachmentSizeShouldNotBeLessThanMinimumSize`). @default 2097152 */
+  minUploadSessionBytes?: number;
+  /** Largest attachment an upload session accepts. @default 157286400 (150 MB) */
+  maxUploadSessionBytes?: number;
+  /** The tenant's message size limit, attachments included (`ErrorMessageSizeExceeded`). @default 36700160 (35 MB) */
+  maxMessageBytes?: number;
+}
+
+/** Options of {@link startEmulator}. Every field is optional: the defaults make one working setup. */
+export interface EmulatorOptions {
+  /** TCP port on 127.0.0.1. @default 0 (a free port) */
+  port?: number;
+  /** Tenants. @default one tenant with a random GUID and the domain `contoso.onmicrosoft.com` */
+  tenants?: EmulatorTenant[];
+  /** App registrations. @default one app in the first tenant with one secret and consented `Mail.Send` */
+  apps?: EmulatorApp[];
+  /** Users and mailboxes (an address alone means a licensed mailbox in the first tenant). @default `sender@contoso.onmicrosoft.com` */
+  mailboxes?: Array<string | EmulatorMailbox>;
+  /** Lifetime of issued access tokens. @default 3599 */
+  tokenLifetimeSeconds?: number;
+  /** Size limits. */
+  limits?: EmulatorLimits;
+  /** Where the emulator logs (method, path and status only; never a secret, token or query string). @default silent */
+  logger?: Logger;
+}
+
+/** One request the emulator received (the mailbox page's own `/_emulator` requests are not logged). */
+export interface EmulatorRequestLogEntry {
+  /** HTTP method. */
+  method: string;
+  /** Path without the query string (an upload URL's `authtoken` is never recorded). */
+  path: string;
+  /** Whether the request carried an `Authorization` header. */
+  hasAuthorization: boolean;
+  /** Status sent; `0` while unanswered, or when the emulator dropped or hung the connection. */
+  status: number;
+  /** Which part of the emulator answered. */
+  area: 'authority' | 'graph' | 'upload' | 'other';
+  /** The fault injected into this request, if any. */
+  fault?: EmulatorFaultKind;
+  /** When the request arrived. */
+  at: Date;
+}
+
+/** An email address as Graph carries it. */
+export interface EmulatorAddress {
+  /** The address. */
+  address: string;
+  /** Display name, when the client sent one. */
+  name?: string;
+}
+
+/** An attachment of a captured message, decoded. */
+export interface EmulatorAttachment {
+  /** File name. */
+  name: string;
+  /** MIME type as sent (`application/octet-stream` when absent). */
+  contentType: string;
+  /** Size in bytes of `content`. */
+  size: number;
+  /** Inline (referenced from the HTML body as `cid:`). */
+  isInline: boolean;
+  /** Content-ID of an inline attachment. */
+  contentId?: string;
+  /** The decoded bytes. */
+  content: Buffer;
+}
+
+/** A message the emulator accepted for delivery. */
+export interface EmulatorMessage {
+  /** Emulator-assigned ID (also used by the mailbox page). */
+  id: string;
+  /** The mailbox in the URL (`/users/{mailbox}`), as configured. */
+  mailbox: string;
+  /** `from` as sent, else the mailbox. */
+  from: EmulatorAddress;
+  /** To recipients. */
+  to: EmulatorAddress[];
+  /** Cc recipients. */
+  cc: EmulatorAddress[];
+  /** Bcc recipients. */
+  bcc: EmulatorAddress[];
+  /** Reply-To addresses. */
+  replyTo: EmulatorAddress[];
+  /** Subject ('' when absent). */
+  subject: string;
+  /** The single body Graph carries. */
+  body: { contentType: 'text' | 'html'; content: string };
+  /** Importance, when sent. */
+  importance?: 'low' | 'normal' | 'high';
+  /** Custom internet message headers. */
+  headers: Array<{ name: string; value: string }>;
+  /** Attachments, decoded. */
+  attachments: EmulatorAttachment[];
+  /** When the emulator accepted it. */
+  receivedAt: Date;
+  /** `saveToSentItems` of a sendMail request; a sent draft always goes to Sent Items. */
+  saveToSentItems: boolean;
+  /** Sent with one `sendMail` request, or as a draft with `/send`. */
+  route: 'sendMail' | 'draft';
+  /** The Graph `request-id` of the request that sent it. */
+  requestId: string;
+}
+
+/** Kinds of injected faults. */
+export type EmulatorFaultKind =
+  | 'throttle'
+  | 'unavailable'
+  | 'gatewayTimeout'
+  | 'dropAfterAccept'
+  | 'hang'
+  | 'failChunk';
+
+/** What a fault predicate sees. */
+export interface EmulatorFaultRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path without query string. */
+  path: string;
+  /** Which part of the emulator the request is for. */
+  area: EmulatorRequestLogEntry['area'];
+}
+
+/** Options common to every fault. */
+export interface EmulatorFaultOptions {
+  /**
+   * Which requests the fault applies to. The default depends on the fault: Graph API requests for throttle,
+   * unavailable, gatewayTimeout and hang; sendMail and draft `/send` for dropAfterAccept; upload PUTs for failChunk.
+   * A custom predicate may also target the token endpoint (answered in Entra's error shape).
+   */
+  match?: (request: EmulatorFaultRequest) => boolean;
+}
+
+/** Options of {@link EmulatorFaults.throttle}. */
+export interface ThrottleFaultOptions extends EmulatorFaultOptions {
+  /** `Retry-After` in seconds. @default 1 (ignored when `retryAfterDate` is given) */
+  retryAfterSeconds?: number;
+  /** `Retry-After` as an HTTP date instead of seconds. */
+  retryAfterDate?: Date;
+}
+
+/** Options of {@link EmulatorFaults.unavailable} and {@link EmulatorFaults.gatewayTimeout}. */
+export interface ServerErrorFaultOptions extends EmulatorFaultOptions {
+  /** `Retry-After` seconds to send (503 only). @default none */
+  retryAfterSeconds?: number;
+  /**
+   * Process the request first (a sendMail is delivered), then answer 503/504: the ambiguous failure that makes
+   * retried sends deliver twice. Only successful requests are affected. @default false
+   */
+  deliver?: boolean;
+}
+
+/** Options of {@link EmulatorFaults.failChunk}. */
+export interface FailChunkFaultOptions extends EmulatorFaultOptions {
+  /** `'status'`: answer 500 and keep nothing of the chunk; `'drop'`: read part of the chunk, then destroy the socket. @default 'status' */
+  mode?: 'status' | 'drop';
+}
+
+/** Faults injected into the next matching requests. Each call queues `n` occurrences (default 1). */
+export interface EmulatorFaults {
+  /** Next `n` matching requests get 429 `ApplicationThrottled` with `Retry-After`. */
+  throttle(n?: number, options?: ThrottleFaultOptions): void;
+  /** Next `n` matching requests get 503. */
+  unavailable(n?: number, options?: ServerErrorFaultOptions): void;
+  /** Next `n` matching requests get 504. */
+  gatewayTimeout(n?: number, options?: ServerErrorFaultOptions): void;
+  /** Next `n` accepted sendMail / `/send` requests are delivered, then the socket is destroyed before any response. */
+  dropAfterAccept(n?: number, options?: EmulatorFaultOptions): void;
+  /** Next `n` matching requests are never answered (until `close()` or `reset()`). */
+  hang(n?: number, options?: EmulatorFaultOptions): void;
+  /** Next `n` upload PUTs fail (500, or a connection dropped after a partial read). */
+  failChunk(n?: number, options?: FailChunkFaultOptions): void;
+  /** Faults still queued, for assertions. */
+  pending(): Array<{ kind: EmulatorFaultKind; remaining: number }>;
+  /** Removes every queued fault. */
+  clear(): void;
+}
+
+/** Claims for {@link Emulator.issueToken}. */
+export interface IssueTokenOptions {
+  /** @default the default app's client ID */
+  clientId?: string;
+  /** @default the app's tenant */
+  tenantId?: string;
+  /** Roles claim; `[]` omits it. @default the app's current grants */
+  roles?: string[];
+  /** Seconds until expiry; negative for an already expired token. @default tokenLifetimeSeconds */
+  expiresInSeconds?: number;
+  /** Audience. @default the emulator's Graph URL */
+  audience?: string;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** `https://127.0.0.1:{port}`: both the authority host and the Graph endpoint. */
+  readonly url: string;
+  /** The self-signed certificate (PEM) to trust, e.g. `tls: { ca }`. */
+  readonly ca: string;
+  /** The default tenant's GUID. */
+  readonly tenantId: string;
+  /** The default tenant's first domain, if it has one. */
+  readonly tenantDomain: string | undefined;
+  /** The default app's Application (client) ID. */
+  readonly clientId: string;
+  /** The default app's first secret Value. */
+  readonly clientSecret: string;
+  /** The default app's first Secret ID (a GUID: the wrong thing to send). */
+  readonly secretId: string;
+  /** The default mailbox address. */
+  readonly sender: string;
+  /** Config for the mailer pointing at this emulator, shallow-merged with `overrides`. */
+  mailerConfig(overrides?: Partial<O365OAuthMailerConfig>): O365OAuthMailerConfig;
+  /** Accepted messages, oldest first. */
+  readonly messages: readonly EmulatorMessage[];
+  /** IDs of drafts still in Drafts (neither sent nor deleted). */
+  readonly drafts: readonly string[];
+  /** Every request except the mailbox page's, oldest first. */
+  readonly requests: readonly EmulatorRequestLogEntry[];
+  /** POSTs to a token endpoint, failed ones included. */
+  readonly tokenRequests: number;
+  /** Access tokens issued. */
+  readonly tokensIssued: number;
+  /** Fault injection. */
+  readonly faults: EmulatorFaults;
+  /**
+   * Replaces an app's consented application permissions, like an admin granting (or revoking) consent.
+   * Tokens already issued keep their roles, as in Entra: clients need a new token to see the change.
+   */
+  grant(clientId: string, roles: string[]): void;
+  /** Changes an app at runtime (disable it, add or expire secrets). */
+  updateApp(clientId: string, patch: Partial<Omit<EmulatorApp, 'clientId'>>): void;
+  /** Changes a mailbox at runtime, or adds it when unknown. */
+  updateMailbox(address: string, patch: Partial<Omit<EmulatorMailbox, 'address'>>): void;
+  /** Signs an access token directly (e.g. an expired one) without a token request. */
+  issueToken(options?: IssueTokenOptions): string;
+  /**
+   * Clears messages, drafts, upload sessions, faults, the request log and counters, releases hung requests and
+   * restores tenants, apps and mailboxes to the startup options.
+   */
+  reset(): void;
+  /** Stops the server and drops every open connection. */
+  close(): Promise<void>;
+}

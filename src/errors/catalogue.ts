@@ -1,0 +1,341 @@
+import type { ErrorCode, SetupStep } from './codes';
+import type { MailerErrorInit } from './mailer-error';
+
+/** What the catalogue says about one error code: what the administrator sees, the setup step, and the fix. */
+export interface CatalogueEntry {
+  /** What the administrator sees, in one line. */
+  summary: string;
+  /** The setup guide's step, when the cause is a setup mistake. */
+  step?: SetupStep;
+  /** The default fix sentence (a mapping may give a more specific one). */
+  fix: string;
+  /** True when the same call may succeed later. */
+  retriable: boolean;
+}
+
+const CONSENT_FIX =
+  'In the app registration, add Microsoft Graph › Application permissions › Mail.Send (not Delegated; step 2), then click "Grant admin consent" (step 3). Only a Global Administrator or Privileged Role Administrator can consent to Microsoft Graph application permissions.';
+
+const NETWORK_FIX =
+  "Check that this server can reach Microsoft's sign-in and Graph hosts over HTTPS: a firewall, a proxy (set `proxy` or HTTPS_PROXY) or a TLS-inspecting proxy whose root certificate must be trusted through `tls.ca`.";
+
+/** One entry per {@link ErrorCode}: the source of `docs/troubleshooting.md`. */
+export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
+  CONFIG_INVALID: {
+    summary: 'A configuration field is missing or malformed; the message names it.',
+    fix: 'Correct the named field: the tenant and client ID come from step 1, the secret from step 5, the logon name from step 6.',
+    retriable: false,
+  },
+  MESSAGE_INVALID: {
+    summary: 'The message was refused before anything was sent; the message names the field.',
+    fix: 'Correct the named field of the message (addresses, headers, attachment names).',
+    retriable: false,
+  },
+  ATTACHMENT_TOO_LARGE: {
+    summary: 'The message is larger than Microsoft Graph accepts in one request (4 MB), or a file is over 150 MB.',
+    step: 2,
+    fix: 'Grant the app the Microsoft Graph application permission Mail.ReadWrite as well (steps 2 and 3) to send attachments up to 150 MB, or send smaller files.',
+    retriable: false,
+  },
+  SECRET_MISSING: {
+    summary: 'No client secret was configured or found in the secret store.',
+    step: 5,
+    fix: "Enter the client secret's Value from step 5 (`clientSecret`, or store it with `o365-mailer secret set`).",
+    retriable: false,
+  },
+  SECRET_STORE_LOCKED: {
+    summary: 'The encrypted secret file could not be opened: wrong passphrase, or the file was altered.',
+    step: 5,
+    fix: 'Use the passphrase the file was written with; if the file was damaged, store the secret again (`o365-mailer secret set`).',
+    retriable: false,
+  },
+  TENANT_NOT_FOUND: {
+    summary: 'Entra ID does not know this Directory (tenant) ID in this cloud (AADSTS90002).',
+    step: 1,
+    fix: 'Copy the Directory (tenant) ID from the app registration\'s Overview (step 1). If the tenant is in a national cloud (US Government, China), set `cloud` accordingly.',
+    retriable: false,
+  },
+  CLIENT_NOT_FOUND: {
+    summary: 'No application with this client ID exists in the tenant (AADSTS700016).',
+    step: 1,
+    fix: "Copy the Application (client) ID from the app registration's Overview (step 1), not the Object ID, and check that the app is registered in this tenant.",
+    retriable: false,
+  },
+  SECRET_INVALID: {
+    summary: 'Entra ID rejected the client secret (AADSTS7000215).',
+    step: 5,
+    fix: "Enter the client secret's Value from step 5. If it is lost, create a new client secret (step 5) and enter its Value (step 6).",
+    retriable: false,
+  },
+  SECRET_EXPIRED: {
+    summary: 'The client secret has expired (AADSTS7000222).',
+    step: 5,
+    fix: 'Create a new client secret (step 5) and enter its Value in the settings (step 6); set `secretExpiresAt` to be warned 30 days before the next expiry.',
+    retriable: false,
+  },
+  AUTH_FAILED: {
+    summary: 'Entra ID refused a token for another reason; the message quotes its AADSTS code.',
+    step: 1,
+    fix: 'Look up the AADSTS code in the message; the fix depends on it (see docs/troubleshooting.md).',
+    retriable: false,
+  },
+  CONSENT_MISSING: {
+    summary: 'The token carries no Mail.Send application permission: admin consent is missing, or Mail.Send was added as Delegated.',
+    step: 3,
+    fix: CONSENT_FIX,
+    retriable: false,
+  },
+  MAILBOX_NOT_FOUND: {
+    summary: 'The sender is not a user with an Exchange Online mailbox in this tenant.',
+    step: 6,
+    fix: 'Enter as logon name (step 6) the address of a licensed Exchange Online mailbox in this tenant (not a guest, an on-premises or a deleted mailbox).',
+    retriable: false,
+  },
+  MAILBOX_ACCESS_DENIED: {
+    summary: 'An Exchange application access policy (or RBAC for Applications) does not let this app use this mailbox.',
+    step: 6,
+    fix: 'Add the mailbox to the group the application access policy allows, or change the policy; check with `Test-ApplicationAccessPolicy -Identity <mailbox> -AppId <client ID>`. Changes take up to an hour to apply.',
+    retriable: false,
+  },
+  SEND_AS_DENIED: {
+    summary: 'The mailbox may not send as the given From address (ErrorSendAsDenied).',
+    step: 6,
+    fix: 'Send from the logon name itself, or grant that mailbox Send As rights on the other address in Exchange.',
+    retriable: false,
+  },
+  THROTTLED: {
+    summary: 'Microsoft kept throttling the mailbox (HTTP 429) after every retry. Nothing was sent.',
+    fix: 'Send later or more slowly: Exchange allows 30 messages a minute and 4 concurrent requests per mailbox. Raise `retry.maxRetries` to wait longer.',
+    retriable: true,
+  },
+  SERVICE_UNAVAILABLE: {
+    summary: 'Microsoft Graph answered 503 Service Unavailable on every retry. Nothing was sent.',
+    fix: 'Try again later; check the Microsoft 365 service health page in the admin center.',
+    retriable: true,
+  },
+  DELIVERY_UNKNOWN: {
+    summary: 'The request was sent but no clear answer came back: the mail may or may not have been sent.',
+    fix: "Look in the sender's Sent Items before sending again, so the recipient does not get the mail twice.",
+    retriable: false,
+  },
+  NETWORK: {
+    summary: "Microsoft's sign-in or Graph host could not be reached. Nothing was sent.",
+    fix: NETWORK_FIX,
+    retriable: true,
+  },
+  TIMEOUT: {
+    summary: 'No answer came within `timeoutMs`. Nothing was sent.',
+    fix: `Try again; if it keeps happening, raise \`timeoutMs\`. ${NETWORK_FIX}`,
+    retriable: true,
+  },
+  ABORTED: {
+    summary: 'The call was cancelled through its AbortSignal before the mail was sent.',
+    fix: 'Nothing to fix: the caller cancelled. Send again if the mail is still wanted.',
+    retriable: false,
+  },
+  UNKNOWN: {
+    summary: 'Microsoft answered with an error this library does not know; the message quotes it.',
+    fix: 'Quote the request ID in the message to Microsoft support, or open an issue with the error code.',
+    retriable: false,
+  },
+};
+
+/** A more specific fix for rarer AADSTS codes, all mapped to `AUTH_FAILED` unless named otherwise. */
+interface EntraRule {
+  code: ErrorCode;
+  step?: SetupStep;
+  fix?: string;
+  retriable?: boolean;
+}
+
+/** Entra ID's AADSTS numbers (from `error_codes`, never parsed from text) → error code, step and fix. */
+export const ENTRA_CODES: Readonly<Record<number, EntraRule>> = {
+  90002: { code: 'TENANT_NOT_FOUND' },
+  90038: {
+    code: 'AUTH_FAILED',
+    step: 1,
+    fix: 'This tenant lives in a national cloud: set `cloud` to `usgov`, `usgov-dod` or `china` to match it.',
+  },
+  700016: { code: 'CLIENT_NOT_FOUND' },
+  7000215: { code: 'SECRET_INVALID' },
+  7000222: { code: 'SECRET_EXPIRED' },
+  7000218: { code: 'SECRET_MISSING' },
+  7000112: {
+    code: 'AUTH_FAILED',
+    step: 1,
+    fix: 'The application is disabled: in Entra ID › Enterprise applications, open the app, Properties, and set "Enabled for users to sign in" to Yes.',
+  },
+  70001: {
+    code: 'AUTH_FAILED',
+    step: 1,
+    fix: 'The application is disabled: in Entra ID › Enterprise applications, open the app, Properties, and set "Enabled for users to sign in" to Yes.',
+  },
+  7000229: {
+    code: 'AUTH_FAILED',
+    step: 3,
+    fix: 'The app has no service principal (enterprise application) in this tenant: click "Grant admin consent" (step 3), which creates it.',
+  },
+  53003: {
+    code: 'AUTH_FAILED',
+    step: 3,
+    fix: 'A Conditional Access policy blocked the sign-in: an administrator must exclude this app (a workload identity) or this server\'s location from the policy.',
+  },
+  50196: {
+    code: 'AUTH_FAILED',
+    fix: 'Entra ID saw too many token requests from this app: share one mailer per process and a `tokenCache` between processes, then try again in a few minutes.',
+    retriable: true,
+  },
+  90055: {
+    code: 'AUTH_FAILED',
+    fix: 'Entra ID saw too many token requests from this app: share one mailer per process and a `tokenCache` between processes, then try again in a few minutes.',
+    retriable: true,
+  },
+  1002012: {
+    code: 'AUTH_FAILED',
+    fix: 'The token scope was refused. This is a bug in o365-oauth-mailer (the scope is always `<graph>/.default`): please report it.',
+  },
+  70011: {
+    code: 'AUTH_FAILED',
+    fix: 'The token scope was refused. This is a bug in o365-oauth-mailer (the scope is always `<graph>/.default`): please report it.',
+  },
+  90014: {
+    code: 'SECRET_MISSING',
+  },
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when a string is shaped like a GUID (as the Secret ID is, and a secret's Value is not). */
+export function looksLikeGuid(value: string | undefined): boolean {
+  return value !== undefined && GUID.test(value.trim());
+}
+
+/** What the catalogue needs to know about the configuration to word a fix. */
+export interface CatalogueContext {
+  /** The configured secret looks like a GUID: the Secret ID was probably entered instead of the Value. */
+  secretLooksLikeGuid?: boolean;
+  /** The sender mailbox, named in mailbox errors. */
+  sender?: string;
+}
+
+function fromEntry(code: ErrorCode, message: string, rule?: EntraRule): MailerErrorInit {
+  const entry = CATALOGUE[code];
+  const init: MailerErrorInit = {
+    code,
+    message,
+    fix: rule?.fix ?? entry.fix,
+    retriable: rule?.retriable ?? entry.retriable,
+  };
+  const step = rule?.step ?? entry.step;
+  if (step !== undefined) init.step = step;
+  return init;
+}
+
+/**
+ * Maps an Entra ID token-endpoint failure by its AADSTS number. `description` is Entra's `error_description`
+ * (quoted in the message, never parsed).
+ */
+export function fromEntra(
+  errorNo: number | undefined,
+  description: string,
+  context: CatalogueContext = {},
+  status?: number,
+  traceId?: string,
+): MailerErrorInit {
+  const rule = errorNo === undefined ? undefined : ENTRA_CODES[errorNo];
+  const code = rule?.code ?? 'AUTH_FAILED';
+  const aadsts = errorNo === undefined ? 'Entra ID' : `AADSTS${errorNo}`;
+  const firstLine = description.split(/\r?\n/)[0]?.replace(/^AADSTS\d+:\s*/, '') ?? '';
+  const init = fromEntry(code, `Sign-in failed (${aadsts}): ${CATALOGUE[code].summary.replace(/ \(AADSTS\d+\)\.$/, '.')} ${firstLine}`.trim(), rule);
+  if (code === 'AUTH_FAILED' && !rule) {
+    init.fix = `Look up ${aadsts} in Microsoft's sign-in error reference and in docs/troubleshooting.md; check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3).`;
+  }
+  if (code === 'SECRET_INVALID' && context.secretLooksLikeGuid) {
+    init.fix =
+      "The configured secret looks like a GUID: that is the secret's Secret ID. Enter the secret's Value instead (shown once when it was created in step 5); if it is lost, create a new client secret and enter its Value (step 6).";
+  }
+  if (status !== undefined) init.status = status;
+  if (traceId) init.requestId = traceId;
+  return init;
+}
+
+/** A Graph error response, as parsed from `{ error: { code, message, innerError } }`. */
+export interface GraphFailure {
+  status: number;
+  code?: string;
+  message?: string;
+  requestId?: string;
+}
+
+/** Maps a Graph error response to an error code, step and fix. */
+export function fromGraph(failure: GraphFailure, context: CatalogueContext = {}): MailerErrorInit {
+  const { status, code = '', message = '' } = failure;
+  const code_ = graphCode(status, code, message);
+  const quoted = code ? `${status} ${code}: ${message}` : `HTTP ${status}${message ? `: ${message}` : ''}`;
+  const lead: Partial<Record<ErrorCode, string>> = {
+    CONSENT_MISSING: 'Microsoft Graph refused the app: its token has no Mail.Send application permission.',
+    MAILBOX_NOT_FOUND: `The sender ${context.sender ?? ''} is not an Exchange Online mailbox of this tenant.`.replace('  ', ' '),
+    MAILBOX_ACCESS_DENIED: `An Exchange application access policy keeps this app from the mailbox ${context.sender ?? ''}.`.replace('  ', ' '),
+    SEND_AS_DENIED: 'The mailbox may not send as the given address.',
+    ATTACHMENT_TOO_LARGE: 'The request was larger than Microsoft Graph accepts (4 MB).',
+    MESSAGE_INVALID: 'Microsoft Graph refused the message.',
+    THROTTLED: 'Microsoft Graph is throttling this mailbox.',
+    SERVICE_UNAVAILABLE: 'Microsoft Graph is unavailable.',
+    UNKNOWN: 'Microsoft Graph answered with an unexpected error.',
+  };
+  const init = fromEntry(code_, `${lead[code_] ?? CATALOGUE[code_].summary} (Graph answered ${quoted})`);
+  init.status = status;
+  if (failure.requestId) init.requestId = failure.requestId;
+  return init;
+}
+
+function graphCode(status: number, code: string, message: string): ErrorCode {
+  if (status === 401 && code === 'NoPermissionsInAccessToken') return 'CONSENT_MISSING';
+  if (status === 403 && /AccessPolicy|\[RAOP\]|Access to OData is disabled/i.test(message)) return 'MAILBOX_ACCESS_DENIED';
+  if (status === 403 && code === 'ErrorSendAsDenied') return 'SEND_AS_DENIED';
+  if (status === 403 && code === 'ErrorAccessDenied') return 'CONSENT_MISSING';
+  if (code === 'ErrorInvalidUser' || code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotFound') return 'MAILBOX_NOT_FOUND';
+  if (status === 404 && code === 'ResourceNotFound' && /user/i.test(message)) return 'MAILBOX_NOT_FOUND';
+  if (status === 413 || /maximum request length/i.test(message)) return 'ATTACHMENT_TOO_LARGE';
+  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded)/.test(code)) {
+    return code === 'ErrorMessageSizeExceeded' ? 'ATTACHMENT_TOO_LARGE' : 'MESSAGE_INVALID';
+  }
+  if (status === 429) return 'THROTTLED';
+  if (status === 503) return 'SERVICE_UNAVAILABLE';
+  return 'UNKNOWN';
+}
+
+/** The catalogue entry of a code, as an error init with a custom message. */
+export function catalogued(code: ErrorCode, message: string, overrides: Partial<MailerErrorInit> = {}): MailerErrorInit {
+  return { ...fromEntry(code, message), ...overrides };
+}
+
+/** A failure below HTTP, as the catalogue sees it. */
+export interface TransportFailureInfo {
+  /** aborted, timeout, connect (provably not sent) or reset (connection broke after it was made). */
+  failure: 'aborted' | 'timeout' | 'connect' | 'reset';
+  /** The low-level description (already scrubbed of URLs' query strings). */
+  detail: string;
+  /** What was being done, e.g. "sending the mail" or "requesting a token". */
+  doing: string;
+  /** True when the request that failed could have delivered mail (sendMail, or a draft's /send). */
+  couldDeliver: boolean;
+}
+
+/**
+ * Maps a transport failure. Anything after the request may have been written, on a request that can deliver mail,
+ * is `DELIVERY_UNKNOWN` and never retried: repeating it could deliver the mail twice.
+ */
+export function fromTransport(info: TransportFailureInfo): MailerErrorInit {
+  const { failure, detail, doing, couldDeliver } = info;
+  if (failure === 'aborted') return fromEntry('ABORTED', `Cancelled while ${doing}.`);
+  if (couldDeliver && failure !== 'connect') {
+    const what = failure === 'timeout' ? 'no answer came in time' : `the connection broke (${detail})`;
+    return fromEntry(
+      'DELIVERY_UNKNOWN',
+      `The mail may have been sent: the request reached Microsoft Graph but ${what}. It was not sent again, to avoid a duplicate; check the sender's Sent Items.`,
+    );
+  }
+  if (failure === 'timeout') return fromEntry('TIMEOUT', `No answer within the time limit while ${doing}.`);
+  return fromEntry('NETWORK', `Network failure while ${doing}: ${detail}`);
+}

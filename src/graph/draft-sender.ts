@@ -1,0 +1,134 @@
+import type { Message } from '@microsoft/microsoft-graph-types';
+import type { Logger } from '../config/types';
+import { MailerError, isMailerError } from '../errors/mailer-error';
+import type { HttpClient } from '../http/http-client';
+import { toGraphFileAttachment } from '../message/graph-json';
+import type { NormalizedAttachment } from '../message/normalized';
+import { INLINE_ATTACHMENT_LIMIT_BYTES, UPLOAD_CHUNK_BYTES } from '../message/size';
+import type { RetryPolicy } from '../reliability/retry-policy';
+import type { GraphOutcome, GraphRunner } from './graph-runner';
+import { uploadAttachment } from './upload-session';
+
+/** What sending through a draft needs. */
+export interface DraftSendOptions {
+  runner: GraphRunner;
+  http: HttpClient;
+  policy: RetryPolicy;
+  logger: Logger;
+  secrets: () => readonly string[];
+  /** `/users/{encoded sender}` */
+  userPath: string;
+  message: Message;
+  attachments: readonly NormalizedAttachment[];
+  clientRequestId: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: { sentBytes: number; totalBytes: number }) => void;
+}
+
+/**
+ * The large-attachment route (needs Mail.ReadWrite): create a draft, attach small files by POST and stream large
+ * ones through upload sessions, then send the draft. Any failure before the send deletes the draft, so no orphan
+ * is left. If the answer to `/send` is lost, the same draft is sent once more: a 404 ErrorItemNotFound then proves
+ * the first one went out (a sent draft leaves Drafts), so the mail is delivered exactly once.
+ */
+export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
+  const { runner, userPath, clientRequestId, signal } = o;
+  const base = { clientRequestId, ...(signal ? { signal } : {}) };
+  const created = await runner.run({ ...base, method: 'POST', path: `${userPath}/messages`, body: o.message, couldDeliver: false, doing: 'creating the draft' });
+  const id = (created.reply.body as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string' || id === '') {
+    throw new MailerError({ code: 'UNKNOWN', message: 'Microsoft Graph created the draft but did not return its id; nothing was sent.' }, o.secrets());
+  }
+  const messagePath = `${userPath}/messages/${encodeURIComponent(id)}`;
+  const totalBytes = o.attachments.reduce((sum, a) => sum + a.size, 0);
+  let sentBytes = 0;
+  const progress = (bytes: number) => {
+    sentBytes += bytes;
+    o.onProgress?.({ sentBytes, totalBytes });
+  };
+  try {
+    for (const attachment of o.attachments) {
+      if (attachment.size < INLINE_ATTACHMENT_LIMIT_BYTES) {
+        const body = toGraphFileAttachment(attachment, await attachment.read());
+        await runner.run({ ...base, method: 'POST', path: `${messagePath}/attachments`, body, couldDeliver: false, doing: `attaching ${attachment.name}` });
+        progress(attachment.size);
+        continue;
+      }
+      const session = await runner.run({
+        ...base,
+        method: 'POST',
+        path: `${messagePath}/attachments/createUploadSession`,
+        body: {
+          AttachmentItem: {
+            attachmentType: 'file',
+            name: attachment.name,
+            size: attachment.size,
+            contentType: attachment.contentType,
+            isInline: attachment.isInline,
+            ...(attachment.contentId !== undefined ? { contentId: attachment.contentId } : {}),
+          },
+        },
+        couldDeliver: false,
+        doing: `starting the upload of ${attachment.name}`,
+      });
+      const uploadUrl = (session.reply.body as { uploadUrl?: unknown } | undefined)?.uploadUrl;
+      if (typeof uploadUrl !== 'string') {
+        throw new MailerError({ code: 'UNKNOWN', message: `Microsoft Graph opened no upload session for ${attachment.name}; nothing was sent.` }, o.secrets());
+      }
+      await uploadAttachment({
+        http: o.http,
+        uploadUrl,
+        attachment,
+        chunkBytes: UPLOAD_CHUNK_BYTES,
+        policy: o.policy,
+        logger: o.logger,
+        secrets: o.secrets(),
+        ...(signal ? { signal } : {}),
+        onChunk: progress,
+      });
+    }
+  } catch (err) {
+    await deleteDraft(o, messagePath);
+    throw err;
+  }
+  return sendDraft(o, messagePath);
+}
+
+async function sendDraft(o: DraftSendOptions, messagePath: string): Promise<GraphOutcome> {
+  const op = {
+    method: 'POST' as const,
+    path: `${messagePath}/send`,
+    clientRequestId: o.clientRequestId,
+    couldDeliver: true,
+    doing: 'sending the draft',
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+  try {
+    return await o.runner.run(op);
+  } catch (err) {
+    if (!isMailerError(err, 'DELIVERY_UNKNOWN')) {
+      await deleteDraft(o, messagePath);
+      throw err;
+    }
+    // The answer was lost. Sending the same draft again is safe: if the first went out, the draft is gone (404).
+    o.logger.warn?.('The answer to the draft\'s /send was lost; sending the same draft once more to learn whether it went out.');
+    try {
+      const again = await o.runner.run({ ...op, doing: 'confirming the draft was sent' });
+      return { reply: again.reply, attempts: again.attempts + 1 };
+    } catch (second) {
+      if (isMailerError(second) && second.status === 404) {
+        o.logger.info?.('The draft is no longer in Drafts: the first /send delivered it.');
+        return { reply: { status: 202, headers: new Headers(), body: undefined, ...(second.requestId ? { requestId: second.requestId } : {}) }, attempts: 2 };
+      }
+      throw err;
+    }
+  }
+}
+
+async function deleteDraft(o: DraftSendOptions, messagePath: string): Promise<void> {
+  try {
+    await o.runner.run({ method: 'DELETE', path: messagePath, clientRequestId: o.clientRequestId, couldDeliver: false, doing: 'deleting the unsent draft' });
+  } catch (err) {
+    o.logger.warn?.(`Could not delete the unsent draft; delete it from the sender's Drafts folder.`, { error: isMailerError(err) ? err.code : String(err) });
+  }
+}

@@ -1,0 +1,139 @@
+import type { TokenProvider } from '../auth/token-provider';
+import type { Logger } from '../config/types';
+import { fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
+import { MailerError } from '../errors/mailer-error';
+import { TransportError } from '../http/transport-error';
+import { abortedError, sleep } from '../reliability/abortable';
+import type { MailboxLimiter } from '../reliability/mailbox-limiter';
+import type { RetryPolicy } from '../reliability/retry-policy';
+import type { GraphApi, GraphCall, GraphReply } from './graph-api';
+
+/** One logical Graph operation, retried as the policy allows. */
+export interface GraphOperation {
+  method: GraphCall['method'];
+  path: string;
+  body?: unknown;
+  /** The same across every attempt of one message. */
+  clientRequestId: string;
+  signal?: AbortSignal;
+  /** True for sendMail and a draft's /send: an ambiguous failure then means the mail may be out. */
+  couldDeliver: boolean;
+  /** What is being done, for messages: "sending the mail". */
+  doing: string;
+}
+
+/** A successful Graph answer and how many attempts it took. */
+export interface GraphOutcome {
+  reply: GraphReply;
+  attempts: number;
+}
+
+/** What a runner is made of. */
+export interface GraphRunnerOptions {
+  api: GraphApi;
+  tokens: TokenProvider;
+  limiter: MailboxLimiter;
+  policy: RetryPolicy;
+  secrets: () => readonly string[];
+  context: () => CatalogueContext;
+  logger: Logger;
+}
+
+/** Reads Graph's `{ error: { code, message, innerError } }` from a reply. */
+export function graphFailure(reply: GraphReply): GraphFailure {
+  const error = (reply.body as { error?: { code?: unknown; message?: unknown; innerError?: Record<string, unknown> } } | undefined)?.error;
+  const failure: GraphFailure = { status: reply.status };
+  if (typeof error?.code === 'string') failure.code = error.code;
+  if (typeof error?.message === 'string') failure.message = error.message;
+  const requestId = reply.requestId ?? error?.innerError?.['request-id'];
+  if (typeof requestId === 'string') failure.requestId = requestId;
+  return failure;
+}
+
+/**
+ * Runs Graph operations for one mailer: a mailbox slot per request, a token per request (from memory when
+ * warm), one fresh token after a 401 InvalidAuthenticationToken, and the retry policy. Every failure leaves as a
+ * {@link MailerError}.
+ */
+export class GraphRunner {
+  readonly #o: GraphRunnerOptions;
+
+  constructor(options: GraphRunnerOptions) {
+    this.#o = options;
+  }
+
+  async run(op: GraphOperation): Promise<GraphOutcome> {
+    const { api, tokens, limiter, policy, logger } = this.#o;
+    let attempts = 0;
+    let retries = 0;
+    let refused: string | undefined;
+    let refreshed = false;
+    for (;;) {
+      if (op.signal?.aborted) throw abortedError(op.doing);
+      attempts++;
+      let reply: GraphReply;
+      let used = '';
+      try {
+        reply = await limiter.run(async () => {
+          const token = await tokens.getToken({
+            ...(op.signal ? { signal: op.signal } : {}),
+            ...(refused !== undefined ? { replacing: refused } : {}),
+          });
+          used = token.token;
+          return api.call({
+            method: op.method,
+            path: op.path,
+            body: op.body,
+            token: token.token,
+            clientRequestId: op.clientRequestId,
+            ...(op.signal ? { signal: op.signal } : {}),
+          });
+        }, op.signal);
+      } catch (err) {
+        if (err instanceof MailerError) throw err;
+        if (!(err instanceof TransportError)) throw this.#error({ code: 'UNKNOWN', message: `Unexpected failure while ${op.doing}.`, cause: err });
+        if (err.failure === 'aborted' || op.signal?.aborted) throw abortedError(op.doing);
+        const decision = policy.decide({ kind: 'transport', notSent: err.notSent }, retries);
+        if (decision.retry) {
+          logger.warn?.(`Network failure while ${op.doing}; nothing was sent, retrying in ${decision.delayMs} ms.`, { target: err.target });
+          await sleep(decision.delayMs, op.signal, op.doing);
+          retries++;
+          continue;
+        }
+        throw this.#error({
+          ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver }),
+          cause: err,
+        });
+      }
+      if (reply.status < 400) return { reply, attempts };
+      const failure = graphFailure(reply);
+      if (reply.status === 401 && failure.code === 'InvalidAuthenticationToken' && !refreshed) {
+        // Graph refused the token before doing anything: one fresh token, one more try.
+        refreshed = true;
+        refused = used;
+        logger.info?.('Graph refused the access token; getting a fresh one.', { requestId: failure.requestId });
+        continue;
+      }
+      const decision = policy.decide({ kind: 'status', status: reply.status, retryAfter: reply.headers.get('retry-after') }, retries);
+      if (decision.retry) {
+        logger.warn?.(`Graph answered ${reply.status} while ${op.doing}; retrying in ${decision.delayMs} ms.`, { requestId: failure.requestId });
+        await sleep(decision.delayMs, op.signal, op.doing);
+        retries++;
+        continue;
+      }
+      if (op.couldDeliver && reply.status >= 500 && reply.status !== 503) {
+        throw this.#error({
+          ...fromTransport({ failure: 'reset', detail: `HTTP ${reply.status}`, doing: op.doing, couldDeliver: true }),
+          message: `The mail may have been sent: Microsoft Graph answered ${reply.status}${failure.code ? ` ${failure.code}` : ''}, which does not say whether it was processed. It was not sent again, to avoid a duplicate; check the sender's Sent Items.`,
+          status: reply.status,
+          ...(failure.requestId ? { requestId: failure.requestId } : {}),
+        });
+      }
+      throw this.#error(fromGraph(failure, this.#o.context()));
+    }
+  }
+
+  #error(init: ConstructorParameters<typeof MailerError>[0]): MailerError {
+    return new MailerError(init, this.#o.secrets());
+  }
+}

@@ -1,0 +1,126 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '../config/types';
+import { fromTransport, catalogued } from '../errors/catalogue';
+import { MailerError } from '../errors/mailer-error';
+import { safeUrl } from '../errors/redact';
+import { parseJson, type HttpClient } from '../http/http-client';
+import { TransportError } from '../http/transport-error';
+import type { NormalizedAttachment } from '../message/normalized';
+import { abortedError, sleep } from '../reliability/abortable';
+import type { RetryPolicy } from '../reliability/retry-policy';
+
+/** What uploading one attachment needs. */
+export interface UploadOptions {
+  http: HttpClient;
+  /** The pre-authenticated upload URL: it carries an `authtoken` in its query. Never log it whole. */
+  uploadUrl: string;
+  attachment: NormalizedAttachment;
+  /** Bytes per PUT: at most 4 MB (Outlook's limit). */
+  chunkBytes: number;
+  policy: RetryPolicy;
+  logger: Logger;
+  secrets: readonly string[];
+  signal?: AbortSignal;
+  /** Called after each accepted chunk with the bytes it carried. */
+  onChunk?: (bytes: number) => void;
+}
+
+/** Reads a bounded stream (one chunk) into memory. */
+async function readAll(stream: Readable, signal?: AbortSignal): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  try {
+    for await (const part of stream) {
+      if (signal?.aborted) throw abortedError('uploading an attachment');
+      parts.push(part as Buffer);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts);
+}
+
+/** The start of the first of `nextExpectedRanges` (`["12345-"]`), or undefined. */
+function nextOffset(body: unknown): number | undefined {
+  const ranges = (body as { nextExpectedRanges?: unknown } | undefined)?.nextExpectedRanges;
+  if (!Array.isArray(ranges) || typeof ranges[0] !== 'string') return undefined;
+  const start = Number(ranges[0].split('-')[0]);
+  return Number.isFinite(start) ? start : undefined;
+}
+
+/**
+ * Streams one attachment through an upload session in PUTs of at most `chunkBytes`, with **no Authorization
+ * header** (the URL is pre-authenticated; a bearer token gets 401 InvalidAudience). Only one chunk is in memory at
+ * a time. A failed chunk is retried from the session's `nextExpectedRanges`.
+ */
+export async function uploadAttachment(options: UploadOptions): Promise<void> {
+  const { http, uploadUrl, attachment, chunkBytes, policy, logger, signal } = options;
+  const total = attachment.size;
+  const where = safeUrl(uploadUrl);
+  let offset = 0;
+  let retries = 0;
+  while (offset < total) {
+    if (signal?.aborted) throw abortedError('uploading an attachment');
+    const end = Math.min(offset + chunkBytes, total);
+    const chunk = await readAll(attachment.open(offset, end), signal);
+    let status: number;
+    let body: unknown;
+    let retryAfter: string | null = null;
+    try {
+      const res = await http.request({
+        method: 'PUT',
+        url: uploadUrl,
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${total}` },
+        body: chunk,
+        ...(signal ? { signal } : {}),
+      });
+      status = res.status;
+      body = parseJson(res.text);
+      retryAfter = res.headers.get('retry-after');
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      if (err.failure === 'aborted') throw abortedError('uploading an attachment');
+      // A chunk PUT is idempotent by range: resume from what the session says it has.
+      if (retries >= policy.maxRetries) {
+        throw new MailerError({ ...fromTransport({ failure: err.failure, detail: err.message, doing: `uploading ${attachment.name}`, couldDeliver: false }), cause: err }, options.secrets);
+      }
+      retries++;
+      logger.warn?.(`Upload of ${attachment.name} broke at byte ${offset}; resuming.`, { uploadUrl: where });
+      await sleep(policy.backoff(retries - 1), signal, 'uploading an attachment');
+      offset = (await sessionOffset(options)) ?? offset;
+      continue;
+    }
+    if (status === 200 || status === 202) {
+      options.onChunk?.(end - offset);
+      offset = nextOffset(body) ?? end;
+      retries = 0;
+      continue;
+    }
+    if (status === 201) {
+      options.onChunk?.(end - offset);
+      return;
+    }
+    const resumable = status === 416 || status === 429 || status >= 500;
+    if (!resumable || retries >= policy.maxRetries) {
+      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new MailerError(
+        catalogued(status === 429 ? 'THROTTLED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNKNOWN', `Uploading ${attachment.name} failed at byte ${offset} of ${total}: HTTP ${status}${error?.code ? ` ${error.code}` : ''}${error?.message ? `: ${error.message}` : ''}. The mail was not sent.`, { status }),
+        options.secrets,
+      );
+    }
+    retries++;
+    const decision = policy.decide({ kind: 'status', status: status === 416 ? 503 : status, retryAfter }, retries - 1);
+    logger.warn?.(`Upload of ${attachment.name} answered ${status} at byte ${offset}; resuming.`, { uploadUrl: where });
+    await sleep(decision.retry ? decision.delayMs : policy.backoff(retries - 1), signal, 'uploading an attachment');
+    offset = nextOffset(body) ?? (await sessionOffset(options)) ?? offset;
+  }
+}
+
+/** Asks the upload session where to resume (`GET uploadUrl` → `nextExpectedRanges`). */
+async function sessionOffset(options: UploadOptions): Promise<number | undefined> {
+  try {
+    const res = await options.http.request({ method: 'GET', url: options.uploadUrl, ...(options.signal ? { signal: options.signal } : {}) });
+    return res.status < 400 ? nextOffset(parseJson(res.text)) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,112 @@
+import { rootCertificates } from 'node:tls';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { safeUrl } from '../errors/redact';
+import { bypassesProxy } from './no-proxy';
+import { TransportError, classifyFetchError } from './transport-error';
+
+/** Settings shared by every request a mailer makes, token requests included. */
+export interface HttpClientOptions {
+  /** Time limit for one request, from sending it to reading the whole response. */
+  timeoutMs: number;
+  /** Extra trusted roots, added to Node's bundled ones. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** HTTPS proxy URL. */
+  proxy?: string;
+  /** Hosts that bypass the proxy (`NO_PROXY` syntax). */
+  noProxy?: string;
+  /** A fetch to use instead of the global one (tests, instrumentation). Looked up at call time when absent. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** One HTTP request. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** The caller's cancellation. */
+  signal?: AbortSignal;
+}
+
+/** A whole HTTP response, body read. */
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** The body as text ('' when empty). */
+  text: string;
+}
+
+/**
+ * The one place the library talks HTTP: Node's fetch with an undici dispatcher that carries the proxy and the
+ * extra CA, a time limit on every request, and failures classified as "provably not sent" or "maybe sent".
+ */
+export class HttpClient {
+  readonly #timeoutMs: number;
+  readonly #direct: Dispatcher | undefined;
+  readonly #proxied: Dispatcher | undefined;
+  readonly #noProxy: string | undefined;
+  readonly #fetch: typeof globalThis.fetch | undefined;
+
+  constructor(options: HttpClientOptions) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#fetch = options.fetch;
+    this.#noProxy = options.noProxy;
+    const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+    const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
+    if (ca || options.proxy) this.#direct = new Agent(ca ? { connect: { ca } } : {});
+    if (options.proxy) this.#proxied = new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) });
+  }
+
+  /** Sends a request and reads the whole response. Rejects only with a {@link TransportError}. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const target = safeUrl(req.url);
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const fetchImpl = this.#fetch ?? (await globalFetch());
+    const init: RequestInit & { dispatcher?: Dispatcher } = { method: req.method, signal };
+    if (req.headers) init.headers = req.headers;
+    if (req.body !== undefined) init.body = req.body as BodyInit;
+    const dispatcher = this.#dispatcherFor(req.url);
+    if (dispatcher) init.dispatcher = dispatcher;
+    try {
+      const res = await fetchImpl(req.url, init);
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text };
+    } catch (err) {
+      if (req.signal?.aborted) throw new TransportError('aborted', 'The operation was aborted.', target, { cause: err });
+      if (timeout.aborted) {
+        throw new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err });
+      }
+      throw classifyFetchError(err, target);
+    }
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await Promise.all([this.#direct?.close(), this.#proxied?.close()]);
+  }
+
+  #dispatcherFor(url: string): Dispatcher | undefined {
+    if (this.#proxied && !bypassesProxy(new URL(url), this.#noProxy)) return this.#proxied;
+    return this.#direct;
+  }
+}
+
+/**
+ * The global fetch. `isomorphic-fetch` is a fallback loaded only where the runtime has none, so on Node >= 18 it is
+ * never loaded (and its punycode deprecation warning never prints).
+ */
+async function globalFetch(): Promise<typeof globalThis.fetch> {
+  if (typeof globalThis.fetch !== 'function') await import('isomorphic-fetch');
+  return globalThis.fetch;
+}
+
+/** Parses a JSON body, or `undefined` when it is empty or not JSON. */
+export function parseJson<T = unknown>(text: string): T | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,85 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import type { HttpClient } from './http-client';
+import { parseJson } from './http-client';
+import { TransportError } from './transport-error';
+
+/** Per-acquisition context: msal-node replaces a network module's errors with a generic one, so keep ours here. */
+export interface NetworkScope {
+  /** The last transport failure of this acquisition. */
+  error?: TransportError;
+  /**
+   * The last Entra ID error body seen (`error_codes`), kept because msal-node reports a failed metadata request
+   * (an unknown tenant: AADSTS90002) as `endpoints_resolution_error` and drops the code.
+   */
+  entraError?: EntraErrorBody;
+}
+
+/** An Entra ID error answer, reduced to what the catalogue reads. */
+export interface EntraErrorBody {
+  errorNo?: number;
+  description: string;
+  status: number;
+  traceId?: string;
+}
+
+/**
+ * msal-node's network module, backed by the mailer's {@link HttpClient} so token requests get the same proxy, CA
+ * and time limit as Graph requests (msal-node's own POST has no timeout, and it has no proxy option since v5).
+ */
+export class MsalNetworkModule implements INetworkModule {
+  readonly #http: HttpClient;
+  readonly #scope = new AsyncLocalStorage<NetworkScope>();
+
+  constructor(http: HttpClient) {
+    this.#http = http;
+  }
+
+  /** Runs `fn` (an msal acquisition) with a scope that records the transport failure, if any. */
+  run<T>(scope: NetworkScope, fn: () => Promise<T>): Promise<T> {
+    return this.#scope.run(scope, fn);
+  }
+
+  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.#send<T>('GET', url, options);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.#send<T>('POST', url, options);
+  }
+
+  async #send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    try {
+      const res = await this.#http.request({
+        method,
+        url,
+        ...(options?.headers ? { headers: options.headers } : {}),
+        ...(options?.body !== undefined ? { body: options.body } : {}),
+      });
+      const headers: Record<string, string> = {};
+      res.headers.forEach((value, key) => {
+        headers[key] = value;
+      });
+      const body = parseJson<Record<string, unknown>>(res.text) ?? {};
+      const scope = this.#scope.getStore();
+      if (scope && res.status >= 400) scope.entraError = entraError(res.status, body);
+      return { status: res.status, headers, body: body as T };
+    } catch (err) {
+      const scope = this.#scope.getStore();
+      if (scope && err instanceof TransportError) scope.error = err;
+      throw err;
+    }
+  }
+}
+
+function entraError(status: number, body: Record<string, unknown>): EntraErrorBody {
+  const codes = Array.isArray(body.error_codes) ? body.error_codes : [];
+  const first = Number(codes[0]);
+  const out: EntraErrorBody = {
+    status,
+    description: typeof body.error_description === 'string' ? body.error_description : `HTTP ${status} ${String(body.error ?? '')}`.trim(),
+  };
+  if (Number.isFinite(first)) out.errorNo = first;
+  if (typeof body.trace_id === 'string') out.traceId = body.trace_id;
+  return out;
+}

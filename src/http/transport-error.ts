@@ -1,0 +1,81 @@
+/** How a request failed below HTTP. */
+export type TransportFailure =
+  /** The caller's signal fired. */
+  | 'aborted'
+  /** `timeoutMs` passed before the whole response arrived. */
+  | 'timeout'
+  /** No connection was made (refused, DNS, TLS handshake, proxy CONNECT): the request was provably not written. */
+  | 'connect'
+  /** The connection broke after it was made: the request may have been written and processed. */
+  | 'reset';
+
+/**
+ * A failure below HTTP, classified by whether the request can have reached the server. Internal: it is turned into
+ * a {@link MailerError} at the catalogue border.
+ */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly failure: TransportFailure,
+    message: string,
+    /** The URL without its query string. */
+    readonly target: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** True when the request was provably never written, so repeating it cannot duplicate anything. */
+  get notSent(): boolean {
+    return this.failure === 'connect';
+  }
+}
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_PRX_TLS',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** Walks an error's `cause` chain for the first `code`. */
+function causeCode(err: unknown): { code?: string; message: string } {
+  let e: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return { code, message: (e as Error).message ?? message };
+    message = (e as Error).message ?? message;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return { message };
+}
+
+/**
+ * Classifies a fetch failure. Failures before a connection exists (refused, DNS, TLS verification, a reset during
+ * the TLS handshake, a proxy that refused the tunnel) cannot have delivered anything; every other failure can have.
+ */
+export function classifyFetchError(err: unknown, target: string): TransportError {
+  const { code, message } = causeCode(err);
+  const beforeConnection =
+    (code !== undefined && (CONNECT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('CERT_'))) ||
+    /before secure TLS connection was established|Proxy response \(\d+\) !== 200/i.test(message);
+  const what = code ? `${code}: ${message}` : message;
+  return new TransportError(beforeConnection ? 'connect' : 'reset', what, target, { cause: err });
+}

@@ -1,0 +1,36 @@
+export { O365OAuthMailer } from './mailer';
+export type { O365OAuthMailerConfig, Logger, TlsOptions, RetryOptions } from './config/types';
+export type { CloudName, CustomCloud } from './config/clouds';
+export { CLOUDS } from './config/clouds';
+export { MailerError, isMailerError, type MailerErrorInit } from './errors/mailer-error';
+export { ERROR_CODES, type ErrorCode, type SetupStep } from './errors/codes';
+export { CATALOGUE, ENTRA_CODES, type CatalogueEntry } from './errors/catalogue';
+export type {
+  MailMessage,
+  Address,
+  AddressObject,
+  Attachment,
+  SendOptions,
+  SendResult,
+  SendProgress,
+} from './message/types';
+export type { VerifyOptions, VerifyReport, VerifyCheck, VerifyCheckId } from './verify/types';
+export {
+  MemorySecretStore,
+  EnvSecretStore,
+  EncryptedFileSecretStore,
+  KeyringSecretStore,
+  defaultSecretName,
+  type SecretStore,
+  type EnvSecretStoreOptions,
+  type EncryptedFileSecretStoreOptions,
+  type KeyringSecretStoreOptions,
+} from './secrets/index';
+export {
+  MemoryTokenCache,
+  FileTokenCache,
+  RedisTokenCache,
+  type TokenCache,
+  type FileTokenCacheOptions,
+  type RedisTokenCacheOptions,
+} from './token-cache/index';

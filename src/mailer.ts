@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { createCachePlugin } from './auth/cache-plugin';
+import { readClaims } from './auth/claims';
+import { createMsalApp } from './auth/msal-app';
+import { TokenProvider, type AccessToken } from './auth/token-provider';
+import { safeLogger } from './config/safe-logger';
+import type { Logger, O365OAuthMailerConfig } from './config/types';
+import { validateConfig, type ResolvedConfig } from './config/validate';
+import { catalogued, looksLikeGuid, type CatalogueContext } from './errors/catalogue';
+import { MailerError } from './errors/mailer-error';
+import { sendViaDraft } from './graph/draft-sender';
+import { GraphApi } from './graph/graph-api';
+import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
+import { HttpClient } from './http/http-client';
+import { MsalNetworkModule } from './http/msal-network';
+import { resolveAttachments } from './message/attachments';
+import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
+import { normalizeMessage } from './message/normalize';
+import type { NormalizedAttachment } from './message/normalized';
+import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
+import type { MailMessage, SendOptions, SendResult } from './message/types';
+import { MailboxLimiter } from './reliability/mailbox-limiter';
+import { RetryPolicy } from './reliability/retry-policy';
+import { runVerify } from './verify/run-verify';
+import type { VerifyOptions, VerifyReport } from './verify/types';
+
+/**
+ * Sends mail from a Microsoft 365 mailbox through Microsoft Graph, authenticated with the app registration of the
+ * setup guide (OAuth 2.0 client credentials).
+ *
+ * Construct one per sender mailbox and keep it: it holds the token and the mailbox's 4 request slots. The
+ * constructor validates synchronously and does no I/O.
+ *
+ * @example
+ * ```ts
+ * const mailer = new O365OAuthMailer({ authType: 'oauth2', tenantId, clientId, clientSecret, sender: 'lab@contoso.com' })
+ * const result = await mailer.send({ to: 'qa@contoso.com', subject: 'Report', text: 'Attached.', attachments: [{ path: 'report.pdf' }] })
+ * ```
+ */
+export class O365OAuthMailer {
+  readonly #config: ResolvedConfig;
+  readonly #secrets: string[] = [];
+  readonly #logger: Logger;
+  readonly #http: HttpClient;
+  readonly #network: MsalNetworkModule;
+  readonly #tokens: TokenProvider;
+  readonly #runner: GraphRunner;
+  readonly #policy: RetryPolicy;
+  readonly #userPath: string;
+  #app: Promise<ConfidentialClientApplication> | undefined;
+
+  /**
+   * @throws MailerError `CONFIG_INVALID` naming the field, the setup step and a fix.
+   */
+  constructor(config: O365OAuthMailerConfig) {
+    this.#config = validateConfig(config, process.env);
+    if (this.#config.clientSecret) this.#secrets.push(this.#config.clientSecret);
+    const secrets = () => this.#secrets;
+    this.#logger = safeLogger(this.#config.logger, secrets);
+    this.#http = new HttpClient({
+      timeoutMs: this.#config.timeoutMs,
+      ...(this.#config.ca !== undefined ? { ca: this.#config.ca } : {}),
+      ...(this.#config.proxy !== undefined ? { proxy: this.#config.proxy } : {}),
+      ...(this.#config.noProxy !== undefined ? { noProxy: this.#config.noProxy } : {}),
+    });
+    this.#network = new MsalNetworkModule(this.#http);
+    const context = () => this.#context();
+    this.#tokens = new TokenProvider({ app: () => this.#msalApp(), network: this.#network, scope: this.#config.scope, secrets, context });
+    this.#policy = new RetryPolicy({ maxRetries: this.#config.maxRetries, maxDelayMs: this.#config.maxDelayMs });
+    this.#runner = new GraphRunner({
+      api: new GraphApi(this.#config.cloud.graphEndpoint, this.#http),
+      tokens: this.#tokens,
+      limiter: new MailboxLimiter(this.#config.maxConcurrency),
+      policy: this.#policy,
+      secrets,
+      context,
+      logger: this.#logger,
+    });
+    this.#userPath = `/users/${encodeURIComponent(this.#config.sender)}`;
+  }
+
+  /** The mailbox this mailer sends from (the O365 logon name). */
+  get sender(): string {
+    return this.#config.sender;
+  }
+
+  /**
+   * Sends one message. It is validated before any request; it goes as one `sendMail` request when it fits in
+   * Graph's 4 MB limit, else through a draft with streamed uploads (which needs Mail.ReadWrite).
+   *
+   * Nothing that may have been delivered is ever sent again: an ambiguous failure rejects with `DELIVERY_UNKNOWN`.
+   *
+   * @throws MailerError with a stable `code`, and `step`/`fix` for setup problems.
+   */
+  async send(message: MailMessage, options: SendOptions = {}): Promise<SendResult> {
+    const normalized = normalizeMessage(message);
+    const { signal } = options;
+    if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
+    const attachments = await resolveAttachments(message.attachments ?? [], signal ? { signal } : {});
+    try {
+      assertAttachmentSizes(attachments);
+      const clientRequestId = randomUUID();
+      const graphMessage = toGraphMessage(normalized);
+      let route = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
+      if (route === 'too-large') {
+        const token = await this.#tokens.getToken(signal ? { signal } : {});
+        route = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));
+      }
+      if (route === 'too-large') throw this.#tooLarge(attachments);
+      let outcome: GraphOutcome;
+      if (route === 'sendMail') {
+        if (attachments.length > 0) {
+          graphMessage.attachments = await Promise.all(attachments.map(async (a) => toGraphFileAttachment(a, await a.read())));
+        }
+        outcome = await this.#runner.run({
+          method: 'POST',
+          path: `${this.#userPath}/sendMail`,
+          body: sendMailBody(graphMessage, this.#config.saveToSentItems),
+          clientRequestId,
+          couldDeliver: true,
+          doing: 'sending the mail',
+          ...(signal ? { signal } : {}),
+        });
+      } else {
+        outcome = await sendViaDraft({
+          runner: this.#runner,
+          http: this.#http,
+          policy: this.#policy,
+          logger: this.#logger,
+          secrets: () => this.#secrets,
+          userPath: this.#userPath,
+          message: graphMessage,
+          attachments,
+          clientRequestId,
+          ...(signal ? { signal } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
+      }
+      const result: SendResult = { accepted: normalized.recipients, attempts: outcome.attempts, route };
+      if (outcome.reply.requestId) result.requestId = outcome.reply.requestId;
+      this.#logger.info?.(`Mail accepted by Microsoft Graph for ${result.accepted.length} recipient(s).`, { requestId: result.requestId, route });
+      return result;
+    } finally {
+      await Promise.all(attachments.map((a) => a.dispose()));
+    }
+  }
+
+  /**
+   * The Test button: checks the setup in the guide's order (tenant, credentials, permission, secret expiry) and,
+   * with `to`, sends a test email. It never rejects for a setup, permission or network problem: each becomes a
+   * report line with the step to revisit and the fix.
+   */
+  verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    return runVerify(
+      {
+        config: this.#config,
+        http: this.#http,
+        tokens: this.#tokens,
+        secrets: () => this.#secrets,
+        context: () => this.#context(),
+        send: (message, sendOptions) => this.send(message, sendOptions),
+      },
+      options,
+    );
+  }
+
+  /** Closes pooled connections. The mailer is not usable afterwards. */
+  async close(): Promise<void> {
+    await this.#http.close();
+  }
+
+  /** A redacted view: `util.inspect(mailer)` shows the settings, never the secret or a token. */
+  [inspect.custom](): string {
+    return `O365OAuthMailer ${inspect(this.toJSON())}`;
+  }
+
+  /** A redacted view: what `JSON.stringify(mailer)` gives. */
+  toJSON(): Record<string, unknown> {
+    const c = this.#config;
+    return {
+      tenantId: c.tenantId,
+      clientId: c.clientId,
+      sender: c.sender,
+      cloud: c.cloud.name,
+      clientSecret: c.clientSecret !== undefined ? '[REDACTED]' : undefined,
+      secretStore: c.secretStore ? c.secretStore.constructor.name : undefined,
+    };
+  }
+
+  #context(): CatalogueContext {
+    return { secretLooksLikeGuid: looksLikeGuid(this.#secrets[0]), sender: this.#config.sender };
+  }
+
+  #mayUseDrafts(token: AccessToken): boolean {
+    const roles = readClaims(token.token)?.roles;
+    // An unreadable token gets the benefit of the doubt: Graph will say if the permission is missing.
+    return roles === undefined ? readClaims(token.token) === undefined : roles.includes('Mail.ReadWrite');
+  }
+
+  #tooLarge(attachments: readonly NormalizedAttachment[]): MailerError {
+    const bytes = attachments.reduce((sum, a) => sum + a.size, 0);
+    return new MailerError(
+      catalogued(
+        'ATTACHMENT_TOO_LARGE',
+        `The message with ${attachments.length} attachment(s) of ${(bytes / 1024 / 1024).toFixed(1)} MiB is over Microsoft Graph's 4 MB request limit, and the app has no Mail.ReadWrite permission for the large-attachment route. Nothing was sent.`,
+      ),
+    );
+  }
+
+  /** Reads the secret (once) and builds msal-node's client. */
+  #msalApp(): Promise<ConfidentialClientApplication> {
+    this.#app ??= this.#buildApp().catch((err: unknown) => {
+      this.#app = undefined;
+      throw err;
+    });
+    return this.#app;
+  }
+
+  async #buildApp(): Promise<ConfidentialClientApplication> {
+    const c = this.#config;
+    let secret = c.clientSecret;
+    if (secret === undefined && c.secretStore) {
+      secret = await c.secretStore.get(c.secretName);
+      if (secret) this.#secrets.push(secret);
+    }
+    if (!secret) {
+      throw new MailerError(catalogued('SECRET_MISSING', `No client secret: none was configured, and the secret store holds nothing under "${c.secretName}".`));
+    }
+    return createMsalApp({
+      clientId: c.clientId,
+      tenantId: c.tenantId,
+      authorityHost: c.cloud.authorityHost,
+      custom: c.cloud.custom,
+      clientSecret: secret,
+      networkClient: this.#network,
+      // Without a shared cache, msal-node's own in-memory cache (one per mailer) is the cache: no plugin needed.
+      ...(c.tokenCache ? { cachePlugin: createCachePlugin(c.tokenCache, `${c.clientId}.${c.tenantId}`, { onError: (e) => this.#logger.warn?.('The shared token cache failed; continuing without it.', { error: String((e as Error)?.message ?? e) }) }) } : {}),
+      logger: this.#logger,
+    });
+  }
+}

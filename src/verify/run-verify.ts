@@ -1,0 +1,204 @@
+import { readClaims } from '../auth/claims';
+import type { TokenProvider } from '../auth/token-provider';
+import type { ResolvedConfig } from '../config/validate';
+import { CATALOGUE, catalogued, fromEntra, fromTransport, type CatalogueContext } from '../errors/catalogue';
+import { MailerError, isMailerError } from '../errors/mailer-error';
+import { parseJson, type HttpClient } from '../http/http-client';
+import { TransportError } from '../http/transport-error';
+import type { MailMessage, SendOptions, SendResult } from '../message/types';
+import type { VerifyCheck, VerifyCheckId, VerifyOptions, VerifyReport } from './types';
+
+/** What verify() needs from the mailer. */
+export interface VerifyDeps {
+  config: ResolvedConfig;
+  http: HttpClient;
+  tokens: TokenProvider;
+  secrets: () => readonly string[];
+  context: () => CatalogueContext;
+  send: (message: MailMessage, options?: SendOptions) => Promise<SendResult>;
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const ORDER: VerifyCheckId[] = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'test-email'];
+const STEP: Record<VerifyCheckId, 1 | 2 | 3 | 4 | 5 | 6> = {
+  tenant: 1,
+  credentials: 1,
+  permission: 3,
+  'redirect-uri': 4,
+  'secret-expiry': 5,
+  'test-email': 6,
+};
+
+function failed(id: VerifyCheckId, err: MailerError): VerifyCheck {
+  return { id, status: 'fail', message: err.message, step: err.step ?? STEP[id], code: err.code, ...(err.fix ? { fix: err.fix } : {}) };
+}
+
+function skipped(id: VerifyCheckId, message: string): VerifyCheck {
+  return { id, status: 'skip', message, step: STEP[id] };
+}
+
+/** Runs the checks in the setup guide's order; see {@link O365OAuthMailer.verify}. */
+export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promise<VerifyReport> {
+  const { config, signal } = { config: deps.config, signal: options.signal };
+  const now = deps.now ?? Date.now;
+  const checks = new Map<VerifyCheckId, VerifyCheck>();
+  const throwIfAborted = () => {
+    if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Verification was cancelled.'));
+  };
+  let permissions: string[] | undefined;
+
+  // Step 1: the tenant, asked directly, because msal-node reports an unknown tenant without its AADSTS code.
+  const tenant = await checkTenant(deps, signal);
+  checks.set('tenant', tenant);
+  throwIfAborted();
+
+  let token: string | undefined;
+  if (tenant.status === 'fail') {
+    checks.set('credentials', skipped('credentials', 'Not checked: the tenant must be found first.'));
+  } else {
+    try {
+      // A fresh token: one cached from before admin consent would carry the old permissions until it expires.
+      token = (await deps.tokens.getToken({ fresh: true, ...(signal ? { signal } : {}) })).token;
+      checks.set('credentials', {
+        id: 'credentials',
+        status: 'pass',
+        step: 5,
+        message: `Entra ID issued a token to the application ${config.clientId} with the configured client secret.`,
+      });
+    } catch (err) {
+      throwIfAborted();
+      checks.set('credentials', failed('credentials', asMailerError(err, deps)));
+    }
+  }
+
+  let mayEmail = token !== undefined;
+  if (token === undefined) {
+    checks.set('permission', skipped('permission', 'Not checked: it needs a token.'));
+  } else {
+    const claims = readClaims(token);
+    if (!claims) {
+      checks.set('permission', skipped('permission', 'The token could not be read; the test email decides whether Mail.Send is granted.'));
+    } else {
+      permissions = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+      if (!permissions.includes('Mail.Send')) {
+        mayEmail = false;
+        const delegated = typeof claims.scp === 'string' && /Mail\.Send/i.test(claims.scp);
+        const found = permissions.length ? `only ${permissions.join(', ')}` : 'no application permissions at all';
+        checks.set('permission', {
+          id: 'permission',
+          status: 'fail',
+          step: 3,
+          code: 'CONSENT_MISSING',
+          message: `The token carries ${found}: Mail.Send is ${delegated ? 'a Delegated permission, but this app needs the Application permission' : 'not granted as an application permission with admin consent'}.`,
+          fix: CATALOGUE.CONSENT_MISSING.fix,
+        });
+      } else {
+        const large = permissions.includes('Mail.ReadWrite')
+          ? 'Mail.ReadWrite is granted too, so attachments up to 150 MB can be sent.'
+          : 'Mail.ReadWrite is not granted, so messages are limited to 4 MB (grant it as an application permission to send attachments up to 150 MB).';
+        checks.set('permission', { id: 'permission', status: 'pass', step: 3, message: `Mail.Send is granted with admin consent. ${large}` });
+      }
+    }
+  }
+
+  checks.set(
+    'redirect-uri',
+    skipped('redirect-uri', 'Not needed: this app signs in with client credentials (no user, no browser), which use no redirect URI. Step 4 can be left as it is.'),
+  );
+  checks.set('secret-expiry', checkExpiry(config.secretExpiresAt, now()));
+
+  if (options.to === undefined) {
+    checks.set('test-email', skipped('test-email', 'No test email requested: pass `to` to send one.'));
+  } else if (!mayEmail) {
+    checks.set('test-email', skipped('test-email', 'Not sent: the checks above already show it would fail.'));
+  } else {
+    throwIfAborted();
+    checks.set('test-email', await sendTestEmail(deps, options.to, signal, now()));
+    throwIfAborted();
+  }
+
+  const list = ORDER.map((id) => checks.get(id)).filter((c): c is VerifyCheck => c !== undefined);
+  const report: VerifyReport = { ok: list.every((c) => c.status !== 'fail'), checks: list };
+  if (permissions) report.permissions = permissions;
+  return report;
+}
+
+function asMailerError(err: unknown, deps: VerifyDeps): MailerError {
+  return err instanceof MailerError
+    ? err
+    : new MailerError({ ...catalogued('UNKNOWN', `Unexpected failure: ${String((err as Error)?.message ?? err)}`), cause: err }, deps.secrets());
+}
+
+async function checkTenant(deps: VerifyDeps, signal: AbortSignal | undefined): Promise<VerifyCheck> {
+  const { authorityHost, name } = deps.config.cloud;
+  const url = `${authorityHost}/${encodeURIComponent(deps.config.tenantId)}/v2.0/.well-known/openid-configuration`;
+  try {
+    const res = await deps.http.request({ method: 'GET', url, ...(signal ? { signal } : {}) });
+    if (res.status === 200) {
+      return { id: 'tenant', status: 'pass', step: 1, message: `The tenant ${deps.config.tenantId} exists in the ${name} cloud (${new URL(authorityHost).host}).` };
+    }
+    const body = parseJson<{ error_codes?: unknown; error_description?: unknown; trace_id?: unknown }>(res.text) ?? {};
+    const errorNo = Array.isArray(body.error_codes) ? Number(body.error_codes[0]) : undefined;
+    const description = typeof body.error_description === 'string' ? body.error_description : `HTTP ${res.status}`;
+    const init = fromEntra(
+      Number.isFinite(errorNo) ? errorNo : res.status === 400 || res.status === 404 ? 90002 : undefined,
+      description,
+      deps.context(),
+      res.status,
+      typeof body.trace_id === 'string' ? body.trace_id : undefined,
+    );
+    return failed('tenant', new MailerError(init, deps.secrets()));
+  } catch (err) {
+    if (!(err instanceof TransportError)) throw err;
+    if (err.failure === 'aborted') throw new MailerError(catalogued('ABORTED', 'Verification was cancelled.'));
+    const init = fromTransport({ failure: err.failure, detail: err.message, doing: `reaching ${new URL(authorityHost).host}`, couldDeliver: false });
+    return failed('tenant', new MailerError({ ...init, code: 'NETWORK', fix: CATALOGUE.NETWORK.fix }, deps.secrets()));
+  }
+}
+
+function checkExpiry(expiresAt: Date | undefined, now: number): VerifyCheck {
+  if (!expiresAt) {
+    return skipped('secret-expiry', 'No `secretExpiresAt` configured: set it to the Expires date of step 5 to be warned before the secret expires.');
+  }
+  const days = Math.floor((expiresAt.getTime() - now) / DAY_MS);
+  const date = expiresAt.toISOString().slice(0, 10);
+  if (expiresAt.getTime() <= now) {
+    return { id: 'secret-expiry', status: 'fail', step: 5, code: 'SECRET_EXPIRED', message: `The client secret expired on ${date}.`, fix: CATALOGUE.SECRET_EXPIRED.fix };
+  }
+  if (days < 30) {
+    return {
+      id: 'secret-expiry',
+      status: 'warn',
+      step: 5,
+      code: 'SECRET_EXPIRED',
+      message: `The client secret expires on ${date}, in ${days} day(s). Mail stops then.`,
+      fix: 'Before that date, create a new client secret (step 5), enter its Value (step 6) and update `secretExpiresAt`.',
+    };
+  }
+  return { id: 'secret-expiry', status: 'pass', step: 5, message: `The client secret is valid until ${date} (${days} days).` };
+}
+
+async function sendTestEmail(deps: VerifyDeps, to: string, signal: AbortSignal | undefined, now: number): Promise<VerifyCheck> {
+  const sender = deps.config.sender;
+  const when = new Date(now).toISOString();
+  try {
+    const result = await deps.send(
+      {
+        to,
+        subject: `o365-oauth-mailer configuration test from ${sender}`,
+        text: `This is a configuration test sent by o365-oauth-mailer (the Test button).\n\nSender: ${sender}\nTime: ${when}\n\nIf you can read this, the Microsoft 365 mail settings work. No reply is needed.`,
+      },
+      signal ? { signal } : {},
+    );
+    return {
+      id: 'test-email',
+      status: 'pass',
+      step: 6,
+      message: `Exchange accepted the test email to ${to} (request ${result.requestId ?? 'n/a'}). If it does not arrive, delivery problems come back as a bounce (NDR) to ${sender}'s mailbox.`,
+    };
+  } catch (err) {
+    if (isMailerError(err, 'ABORTED')) throw err;
+    return failed('test-email', asMailerError(err, deps));
+  }
+}
