@@ -100,11 +100,11 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     );
   }
   const tenantId = typeof config.tenantId === 'string' ? config.tenantId.trim() : config.tenantId;
+  if (typeof tenantId === 'string' && ['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase())) {
+    throw invalid('tenantId', `is "${tenantId}", which client credentials cannot use.`, "Use your own Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+  }
   if (typeof tenantId !== 'string' || !(GUID.test(tenantId) || DOMAIN.test(tenantId))) {
     throw invalid('tenantId', 'must be the Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com.', "Copy the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
-  }
-  if (['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase())) {
-    throw invalid('tenantId', `is "${tenantId}", which client credentials cannot use.`, "Use your own Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
   }
   const clientId = typeof config.clientId === 'string' ? config.clientId.trim() : config.clientId;
   if (typeof clientId !== 'string' || !GUID.test(clientId)) {

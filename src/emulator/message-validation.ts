@@ -13,6 +13,8 @@ export interface ParsedMessage {
   importance?: 'low' | 'normal' | 'high';
   headers: Array<{ name: string; value: string }>;
   attachments: EmulatorAttachment[];
+  /** Recipients that Exchange would not resolve, reported when the message is submitted. */
+  badRecipients?: string[];
 }
 
 /** A Graph validation failure. */
@@ -137,7 +139,7 @@ function attachment(value: unknown): Checked<EmulatorAttachment> {
 }
 
 /** Checks and decodes a message object (sendMail's `message`, or a draft). Recipients are checked at send time. */
-export function parseMessage(value: unknown, typeName = 'microsoft.graph.message'): Checked<ParsedMessage & { badRecipients: string[] }> {
+export function parseMessage(value: unknown, typeName = 'microsoft.graph.message'): Checked<ParsedMessage> {
   if (!isObject(value)) return bodyRead(`An unexpected '${Array.isArray(value) ? 'StartArray' : 'PrimitiveValue'}' node was found when reading from the JSON reader. A 'StartObject' node was expected.`);
   const extra = unknownProperty(value, MESSAGE_PROPERTIES);
   if (extra !== undefined) {
@@ -245,7 +247,7 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
 }
 
 /** The recipient problem Exchange reports when a message is submitted, if any. */
-export function recipientProblem(message: ParsedMessage & { badRecipients?: string[] }): GraphProblem | undefined {
+export function recipientProblem(message: ParsedMessage): GraphProblem | undefined {
   const bad = message.badRecipients?.[0];
   if (bad !== undefined) return { status: 400, code: 'ErrorInvalidRecipients', message: GRAPH_MESSAGES.badRecipient(bad) };
   if (message.to.length + message.cc.length + message.bcc.length === 0) {
@@ -255,7 +257,7 @@ export function recipientProblem(message: ParsedMessage & { badRecipients?: stri
 }
 
 /** Checks a `sendMail` request body. */
-export function parseSendMail(raw: Buffer): Checked<{ message: ParsedMessage & { badRecipients: string[] }; saveToSentItems: boolean }> {
+export function parseSendMail(raw: Buffer): Checked<{ message: ParsedMessage; saveToSentItems: boolean }> {
   const json = parseJson(raw);
   if (!json.ok) return json;
   if (!isObject(json.value)) return bodyRead("An unexpected 'StartArray' node was found when reading from the JSON reader. A 'StartObject' node was expected.");
@@ -277,7 +279,7 @@ export function parseSendMail(raw: Buffer): Checked<{ message: ParsedMessage & {
 }
 
 /** Checks a draft (`POST /messages`) body. */
-export function parseDraft(raw: Buffer): Checked<ParsedMessage & { badRecipients: string[] }> {
+export function parseDraft(raw: Buffer): Checked<ParsedMessage> {
   const json = parseJson(raw);
   if (!json.ok) return json;
   return parseMessage(json.value);

@@ -116,16 +116,27 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array): 
 export class KeyedMutex {
   readonly #chains = new Map<string, Promise<void>>();
 
-  /** Runs `fn` alone among the calls with this `key`. */
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` alone among the calls with this `key`. When the earlier calls have not settled within `timeoutMs`,
+   * `fn` runs anyway and receives `false`.
+   */
+  async run<T>(key: string, fn: (acquired: boolean) => Promise<T>, timeoutMs = Infinity): Promise<T> {
     const previous = this.#chains.get(key) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
     const tail = previous.then(() => mine);
     this.#chains.set(key, tail);
-    await previous;
+    let acquired = true;
+    if (Number.isFinite(timeoutMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))));
+      acquired = await Promise.race([previous.then(() => true as const), timedOut]);
+      clearTimeout(timer);
+    } else {
+      await previous;
+    }
     try {
-      return await fn();
+      return await fn(acquired);
     } finally {
       release();
       if (this.#chains.get(key) === tail) this.#chains.delete(key);
@@ -137,15 +148,15 @@ const processMutex = new KeyedMutex();
 
 /**
  * Runs `fn` after every earlier call with the same `key` in this process has finished (a process-wide
- * {@link KeyedMutex}).
+ * {@link KeyedMutex}); after `timeoutMs` it runs anyway, receiving `false`.
  *
  * @example
  * ```ts
  * await withProcessMutex('/var/lib/o365-mailer/tokens.json', () => rewriteFile())
  * ```
  */
-export function withProcessMutex<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  return processMutex.run(key, fn);
+export function withProcessMutex<T>(key: string, fn: (acquired: boolean) => Promise<T>, timeoutMs?: number): Promise<T> {
+  return processMutex.run(key, fn, timeoutMs);
 }
 
 /**
@@ -272,7 +283,7 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
     }
     if (Date.now() >= deadline) return undefined;
     await sleep(Math.min(delay + Math.random() * delay, Math.max(1, deadline - Date.now())));
-    delay = Math.min(delay * 2, 100);
+    delay = Math.min(delay * 2, 50);
   }
 }
 
@@ -312,13 +323,19 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: FileLockOptions & { onTimeout: () => 'proceed' },
 ): Promise<T> {
-  return withProcessMutex(lockPath, async () => {
-    const lock = await acquireFileLock(lockPath, options);
-    if (!lock) options.onTimeout();
-    try {
-      return await fn();
-    } finally {
-      await lock?.release();
-    }
-  });
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const deadline = Date.now() + timeoutMs;
+  return withProcessMutex(
+    lockPath,
+    async (inTime) => {
+      const lock = inTime ? await acquireFileLock(lockPath, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) }) : undefined;
+      if (!lock) options.onTimeout();
+      try {
+        return await fn();
+      } finally {
+        await lock?.release();
+      }
+    },
+    timeoutMs,
+  );
 }

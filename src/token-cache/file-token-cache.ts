@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { acquireFileLock, withProcessMutex, type FileLockOptions } from '../secrets/file-io';
+import { withFileLock, type FileLockOptions } from '../secrets/file-io';
 import { MapFile } from '../secrets/map-file';
 import type { LockableTokenCache } from './lockable';
 
@@ -103,14 +103,7 @@ export class FileTokenCache implements LockableTokenCache {
   lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
     const lockPath = `${this.#file.path}.${hash}.lock`;
-    return withProcessMutex(lockPath, async () => {
-      const held = await acquireFileLock(lockPath, this.#lock);
-      try {
-        return await fn();
-      } finally {
-        await held?.release();
-      }
-    });
+    return withFileLock(lockPath, fn, { ...this.#lock, onTimeout: () => 'proceed' });
   }
 
   /** Only the kind and path: never a token or the passphrase. */

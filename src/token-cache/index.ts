@@ -1,5 +1,5 @@
 export type { TokenCache } from './token-cache';
 export { isLockableTokenCache, withTokenCacheLock, type LockableTokenCache } from './lockable';
-export { MemoryTokenCache } from './memory-token-cache';
+export { MemoryTokenCache, type MemoryTokenCacheOptions } from './memory-token-cache';
 export { FileTokenCache, type FileTokenCacheOptions } from './file-token-cache';
 export { RedisTokenCache, type RedisTokenCacheOptions, type RedisClientLike } from './redis-token-cache';

@@ -9,6 +9,19 @@ interface Entry {
 }
 
 /**
+ * Options of {@link MemoryTokenCache}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryTokenCacheOptions = { lockTimeoutMs: 5000 }
+ * ```
+ */
+export interface MemoryTokenCacheOptions {
+  /** How long {@link MemoryTokenCache.lock} waits for an earlier holder before running anyway. @default 15000 */
+  lockTimeoutMs?: number;
+}
+
+/**
  * A {@link TokenCache} in this process's memory, shared by the mailers given the same instance. Entries stored with
  * `ttlSeconds` read as `undefined` once it has passed. `lock(key, fn)` serializes token requests of the mailers
  * sharing it. Safe to print: `util.inspect` and `JSON.stringify` show only its kind.
@@ -23,6 +36,11 @@ interface Entry {
 export class MemoryTokenCache implements LockableTokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #mutex = new KeyedMutex();
+  readonly #lockTimeoutMs: number;
+
+  constructor(options: MemoryTokenCacheOptions = {}) {
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 15_000;
+  }
 
   async get(key: string): Promise<string | undefined> {
     const entry = this.#entries.get(key);
@@ -46,8 +64,9 @@ export class MemoryTokenCache implements LockableTokenCache {
     this.#entries.delete(key);
   }
 
+  /** Runs `fn` once earlier holders of `key` are done, or after `lockTimeoutMs` regardless. */
   lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    return this.#mutex.run(key, fn);
+    return this.#mutex.run(key, () => fn(), this.#lockTimeoutMs);
   }
 
   /** Only the kind: never a token. */

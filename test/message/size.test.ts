@@ -67,7 +67,7 @@ describe('estimateSendMailBytes', () => {
         fc.array(fc.tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), fc.nat({ max: 3000 }), fc.boolean()), { maxLength: 4 }),
         (subject, body, html, specs) => {
           const m = normalizeMessage({
-            to: ['Ann Lee <ann@x.com>', 'ü@bücher.de'.replace('ü@', 'u@')],
+            to: ['Ann Lee <ann@x.com>', 'u@bücher.de'],
             cc: '"Lee, Cy" <cy@y.org>',
             subject,
             ...(html ? { html: body } : { text: body }),

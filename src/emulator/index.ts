@@ -1,0 +1,29 @@
+/**
+ * A local emulator of Entra ID and Microsoft Graph mail for tests and demos: one HTTPS server on 127.0.0.1 that
+ * answers the token endpoint, OpenID metadata and Graph's mail endpoints the way Microsoft does, captures what
+ * it accepts, injects faults on request and shows a mailbox page at `/`.
+ *
+ * @packageDocumentation
+ */
+export { startEmulator } from './start-emulator';
+export type {
+  Emulator,
+  EmulatorAddress,
+  EmulatorApp,
+  EmulatorAttachment,
+  EmulatorFaultKind,
+  EmulatorFaultOptions,
+  EmulatorFaultRequest,
+  EmulatorFaults,
+  EmulatorLimits,
+  EmulatorMailbox,
+  EmulatorMessage,
+  EmulatorOptions,
+  EmulatorRequestLogEntry,
+  EmulatorSecret,
+  EmulatorTenant,
+  FailChunkFaultOptions,
+  IssueTokenOptions,
+  ServerErrorFaultOptions,
+  ThrottleFaultOptions,
+} from './types';

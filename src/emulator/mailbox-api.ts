@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import type { EmulatorContext, RouteRequest } from './context';
+import { jsonReply, type Reply } from './http-io';
+import { renderMailboxPage } from './mailbox-page';
+import type { EmulatorMessage } from './types';
+
+/** Whether a path belongs to the mailbox page or its JSON API (no authentication, not logged). */
+export function isMailboxUiPath(path: string): boolean {
+  return path === '/' || path === '/index.html' || path === '/favicon.ico' || path === '/_emulator' || path.startsWith('/_emulator/');
+}
+
+function preview(m: EmulatorMessage): string {
+  const text = m.body.contentType === 'html'
+    ? m.body.content
+        .replace(/<(style|script|head)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/&nbsp;/gi, ' ')
+        .replace(/&lt;/gi, '<')
+        .replace(/&gt;/gi, '>')
+        .replace(/&quot;/gi, '"')
+        .replace(/&#39;/gi, "'")
+        .replace(/&amp;/gi, '&')
+    : m.body.content;
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+/** A captured message as the JSON API lists it: everything but the body and attachment bytes. */
+export function messageSummary(m: EmulatorMessage): Record<string, unknown> {
+  return {
+    id: m.id,
+    mailbox: m.mailbox,
+    from: m.from,
+    to: m.to,
+    cc: m.cc,
+    bcc: m.bcc,
+    replyTo: m.replyTo,
+    subject: m.subject,
+    preview: preview(m),
+    importance: m.importance ?? 'normal',
+    headers: m.headers,
+    route: m.route,
+    saveToSentItems: m.saveToSentItems,
+    requestId: m.requestId,
+    receivedAt: m.receivedAt.toISOString(),
+    size: m.body.content.length + m.attachments.reduce((s, a) => s + a.size, 0),
+    attachments: m.attachments.map((a, index) => ({
+      index,
+      name: a.name,
+      contentType: a.contentType,
+      size: a.size,
+      isInline: a.isInline,
+      ...(a.contentId !== undefined ? { contentId: a.contentId } : {}),
+    })),
+  };
+}
+
+function asciiFilename(name: string): string {
+  const cleaned = name.replace(/[^\x20-\x7e]|["\\]/g, '_').trim();
+  return cleaned === '' ? 'attachment' : cleaned;
+}
+
+const SAFE_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
+const INLINE_IMAGE = /^image\/(png|jpe?g|gif|webp|bmp)$/i;
+
+function download(m: EmulatorMessage, index: number, inline: boolean): Reply {
+  const a = m.attachments[index];
+  if (!a) return jsonReply(404, { error: 'not_found' });
+  const type = SAFE_TYPE.test(a.contentType) ? a.contentType : 'application/octet-stream';
+  const disposition = inline && INLINE_IMAGE.test(type) ? 'inline' : 'attachment';
+  return {
+    status: 200,
+    headers: {
+      'content-type': disposition === 'inline' ? type : SAFE_TYPE.test(type) && !/html|xml|javascript|svg/i.test(type) ? type : 'application/octet-stream',
+      'content-disposition': `${disposition}; filename="${asciiFilename(a.name)}"; filename*=UTF-8''${encodeURIComponent(a.name || 'attachment')}`,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+      'cache-control': 'no-store',
+    },
+    body: a.content,
+  };
+}
+
+/** Serves the mailbox page and its JSON API: list, one message, attachment download, clear. */
+export function handleMailboxUi(ctx: EmulatorContext, request: RouteRequest): Reply {
+  const { path, method } = request;
+  if (path === '/favicon.ico') return { status: 204 };
+  if (path === '/' || path === '/index.html' || path === '/_emulator' || path === '/_emulator/') {
+    const nonce = randomBytes(16).toString('base64');
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'x-frame-options': 'DENY',
+        'content-security-policy': [
+          "default-src 'none'",
+          `script-src 'nonce-${nonce}'`,
+          "style-src 'unsafe-inline'",
+          `img-src 'self' ${ctx.url} data:`,
+          "connect-src 'self'",
+          "frame-src 'self'",
+          "base-uri 'none'",
+          "form-action 'none'",
+          "frame-ancestors 'none'",
+        ].join('; '),
+      },
+      body: renderMailboxPage(nonce),
+    };
+  }
+  const segments = path.split('/').filter(Boolean).slice(1);
+  let parts: string[];
+  try {
+    parts = segments.map((s) => decodeURIComponent(s));
+  } catch {
+    return jsonReply(400, { error: 'bad_request' });
+  }
+  if (parts[0] !== 'messages') return jsonReply(404, { error: 'not_found' });
+  if (parts.length === 1) {
+    if (method === 'DELETE') {
+      ctx.store.messages.length = 0;
+      return { status: 204 };
+    }
+    if (method !== 'GET') return jsonReply(405, { error: 'method_not_allowed' });
+    const list = [...ctx.store.messages].reverse().map(messageSummary);
+    return jsonReply(200, { total: list.length, messages: list }, { 'cache-control': 'no-store' });
+  }
+  const message = ctx.store.findMessage(parts[1] ?? '');
+  if (!message || method !== 'GET') return jsonReply(404, { error: 'not_found' });
+  if (parts.length === 2) return jsonReply(200, { ...messageSummary(message), body: message.body }, { 'cache-control': 'no-store' });
+  if (parts.length === 4 && parts[2] === 'attachments' && /^\d+$/.test(parts[3] ?? '')) {
+    return download(message, Number(parts[3]), request.query.get('inline') === '1');
+  }
+  return jsonReply(404, { error: 'not_found' });
+}

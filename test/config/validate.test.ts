@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { MailerError, O365OAuthMailer, type O365OAuthMailerConfig } from '../../src/index';
+import { validateConfig } from '../../src/config/validate';
+import { mailerConfig } from '../helpers/microsoft';
+
+function configError(overrides: Record<string, unknown>): MailerError {
+  try {
+    new O365OAuthMailer(mailerConfig(overrides) as O365OAuthMailerConfig);
+  } catch (err) {
+    expect(err).toBeInstanceOf(MailerError);
+    return err as MailerError;
+  }
+  throw new Error('the constructor accepted it');
+}
+
+describe('new O365OAuthMailer(config)', () => {
+  it('rejects Basic authentication with the retirement notice', () => {
+    for (const authType of ['basic', undefined, 'OAuth2']) {
+      const err = configError({ authType });
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toMatch(/retiring Basic authentication for SMTP AUTH/);
+      expect(err.message).toMatch(/Microsoft Graph with OAuth 2\.0/);
+    }
+  });
+
+  const cases: Array<[string, Record<string, unknown>, number | undefined, RegExp]> = [
+    ['tenantId', { tenantId: 'not a tenant' }, 1, /Directory \(tenant\) ID/],
+    ['tenantId', { tenantId: 'common' }, 1, /own Directory/],
+    ['clientId', { clientId: 'abc' }, 1, /not the Object ID/],
+    ['clientSecret', { clientSecret: '' }, 5, /Value/],
+    ['clientSecret', { clientSecret: ' padded ' }, 5, /without spaces/],
+    ['clientSecret', { clientSecret: undefined }, 5, /secret/],
+    ['sender', { sender: 'not-an-address' }, 6, /logon name/],
+    ['cloud', { cloud: 'mars' }, 1, /global/],
+    ['cloud.authorityHost', { cloud: { authorityHost: 'http://login.example', graphEndpoint: 'https://g.example' } }, undefined, /https/],
+    ['timeoutMs', { timeoutMs: -1 }, undefined, /whole number/],
+    ['tls.ca', { tls: { ca: 'not a pem' } }, undefined, /PEM/],
+    ['proxy', { proxy: 'nonsense' }, undefined, /proxy URL/],
+    ['maxConcurrency', { maxConcurrency: 9 }, undefined, /1 to 4/],
+    ['secretExpiresAt', { secretExpiresAt: 'someday' }, 5, /Expires date/],
+  ];
+  for (const [field, overrides, step, fix] of cases) {
+    it(`names ${field}, its step and a fix (${JSON.stringify(overrides)})`, () => {
+      const err = configError(overrides);
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toContain(`\`${field}\``);
+      expect(err.step).toBe(step);
+      expect(err.fix).toMatch(fix);
+    });
+  }
+
+  it('accepts a verified domain as tenant and resolves clouds and defaults', () => {
+    const usgov = validateConfig({ ...mailerConfig({ tenantId: 'contoso.onmicrosoft.com' }), cloud: 'usgov-dod' });
+    expect(usgov.cloud).toEqual({ name: 'usgov-dod', authorityHost: 'https://login.microsoftonline.us', graphEndpoint: 'https://dod-graph.microsoft.us', custom: false });
+    expect(usgov.scope).toBe('https://dod-graph.microsoft.us/.default');
+    expect(usgov.timeoutMs).toBe(30_000);
+    expect(usgov.saveToSentItems).toBe(true);
+    expect(usgov.maxConcurrency).toBe(4);
+    const china = validateConfig({ ...mailerConfig(), cloud: 'china' });
+    expect(china.scope).toBe('https://microsoftgraph.chinacloudapi.cn/.default');
+    const custom = validateConfig({ ...mailerConfig(), cloud: { authorityHost: 'https://127.0.0.1:8443/', graphEndpoint: 'https://127.0.0.1:8443' } });
+    expect(custom.cloud).toMatchObject({ name: 'custom', custom: true, authorityHost: 'https://127.0.0.1:8443' });
+  });
+
+  it('takes HTTPS_PROXY and NO_PROXY from the environment when no proxy is configured', () => {
+    const c = validateConfig(mailerConfig(), { HTTPS_PROXY: 'http://proxy.corp:3128', NO_PROXY: 'localhost,.internal' });
+    expect(c.proxy).toBe('http://proxy.corp:3128');
+    expect(c.noProxy).toBe('localhost,.internal');
+    expect(validateConfig(mailerConfig({ proxy: 'http://mine:8080' }), { HTTPS_PROXY: 'http://proxy.corp:3128' }).proxy).toBe('http://mine:8080');
+  });
+
+  it('does no I/O: constructing needs no network and no secret store read', () => {
+    let reads = 0;
+    const store = { get: async () => { reads++; return 's'; }, set: async () => {}, delete: async () => {} };
+    new O365OAuthMailer(mailerConfig({ clientSecret: undefined, secretStore: store }));
+    expect(reads).toBe(0);
+  });
+});
