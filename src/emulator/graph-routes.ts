@@ -2,6 +2,7 @@ import type { AccessTokenClaims } from './access-token';
 import type { EmulatorContext, RouteRequest } from './context';
 import type { MailboxRecord } from './directory';
 import { GRAPH_MESSAGES, graphError, graphHeaders, type GraphIds } from './graph-errors';
+import { bodyPreview } from './html-text';
 import { emptyReply, header, jsonReply, readBody, type Reply } from './http-io';
 import { dotnetTimestamp, newItemId, newOpaqueToken } from './ids';
 import type { DraftAttachment, DraftRecord } from './mail-store';
@@ -112,10 +113,7 @@ function recipientsJson(list: ParsedMessage['to']): unknown[] {
 function messageResource(ctx: EmulatorContext, mailbox: MailboxRecord, draft: DraftRecord): Record<string, unknown> {
   const m = draft.message;
   const created = draft.createdAt.toISOString().slice(0, 19) + 'Z';
-  const preview = (m.body.contentType === 'html' ? m.body.content.replace(/<[^>]*>/g, ' ') : m.body.content)
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 255);
+  const preview = bodyPreview(m.body, 255);
   return {
     '@odata.context': `${ctx.url}/v1.0/$metadata#users('${odataUser(mailbox)}')/messages/$entity`,
     '@odata.etag': `W/"${draft.changeKey}"`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorContext, RouteRequest } from './context';
+import { bodyPreview } from './html-text';
 import { jsonReply, type Reply } from './http-io';
 import { renderMailboxPage } from './mailbox-page';
 import type { EmulatorMessage } from './types';
@@ -7,21 +8,6 @@ import type { EmulatorMessage } from './types';
 /** Whether a path belongs to the mailbox page or its JSON API (no authentication, not logged). */
 export function isMailboxUiPath(path: string): boolean {
   return path === '/' || path === '/index.html' || path === '/favicon.ico' || path === '/_emulator' || path.startsWith('/_emulator/');
-}
-
-function preview(m: EmulatorMessage): string {
-  const text = m.body.contentType === 'html'
-    ? m.body.content
-        .replace(/<(style|script|head)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-        .replace(/<[^>]*>/g, ' ')
-        .replace(/&nbsp;/gi, ' ')
-        .replace(/&lt;/gi, '<')
-        .replace(/&gt;/gi, '>')
-        .replace(/&quot;/gi, '"')
-        .replace(/&#39;/gi, "'")
-        .replace(/&amp;/gi, '&')
-    : m.body.content;
-  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 /** A captured message as the JSON API lists it: everything but the body and attachment bytes. */
@@ -35,7 +21,7 @@ export function messageSummary(m: EmulatorMessage): Record<string, unknown> {
     bcc: m.bcc,
     replyTo: m.replyTo,
     subject: m.subject,
-    preview: preview(m),
+    preview: bodyPreview(m.body, 200),
     importance: m.importance ?? 'normal',
     headers: m.headers,
     route: m.route,

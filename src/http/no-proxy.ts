@@ -1,10 +1,10 @@
 /**
  * True when `url` must bypass the proxy by the `NO_PROXY` convention: a comma- or space-separated list of host
- * names, `.domain` / `*.domain` suffixes, `host:port` pairs, or `*` for everything. Loopback is never proxied.
+ * names, `.domain` / `*.domain` suffixes, `host:port` pairs, or `*` for everything. Nothing else bypasses it,
+ * loopback included: list `localhost,127.0.0.1` in NO_PROXY to reach a local server directly.
  */
 export function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return true;
   if (!noProxy) return false;
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   for (const raw of noProxy.split(/[\s,]+/)) {

@@ -3,30 +3,11 @@ import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 
 /**
- * The encrypted file format shared by {@link EncryptedFileSecretStore} and an encrypted `FileTokenCache`.
- *
- * Layout (all integers unsigned, 54 bytes of overhead):
- *
- * | offset | size | field |
- * |---|---|---|
- * | 0 | 6 | magic `O365MS` (ASCII) |
- * | 6 | 1 | format version, `1` |
- * | 7 | 1 | scrypt cost as log2(N), `17` |
- * | 8 | 1 | scrypt block size r, `8` |
- * | 9 | 1 | scrypt parallelism p, `1` |
- * | 10 | 16 | scrypt salt, random per file |
- * | 26 | 12 | AES-GCM IV, random on every write |
- * | 38 | n | AES-256-GCM ciphertext |
- * | 38+n | 16 | GCM authentication tag |
- *
- * Bytes 0–37 (the whole header) are the GCM additional authenticated data, so changing any byte of the file makes
- * decryption fail. The key is `scrypt(passphrase, salt, 32, { N, r, p })`.
+ * The first six bytes of every encrypted file (see {@link EnvelopeCipher} for the layout).
  *
  * @example
  * ```ts
- * const cipher = new EnvelopeCipher(passphrase, { label: '/etc/o365/secrets.enc' })
- * const sealed = await cipher.seal(Buffer.from('{"a":1}'))
- * const { plaintext } = await cipher.open(sealed)
+ * const encrypted = (await readFile(path)).subarray(0, 6).toString('ascii') === ENVELOPE_MAGIC
  * ```
  */
 export const ENVELOPE_MAGIC = 'O365MS';
@@ -107,7 +88,14 @@ export interface OpenedEnvelope {
   salt: Buffer;
 }
 
-/** Options of {@link EnvelopeCipher}. */
+/**
+ * Options of {@link EnvelopeCipher}.
+ *
+ * @example
+ * ```ts
+ * const options: EnvelopeCipherOptions = { label: '/etc/o365-mailer/secrets.enc' }
+ * ```
+ */
 export interface EnvelopeCipherOptions {
   /** Names the protected file in error messages (a path). */
   label?: string;
@@ -136,10 +124,27 @@ function deriveKey(passphrase: string, salt: Buffer, params: ScryptParams): Prom
 }
 
 /**
- * Seals and opens {@link ENVELOPE_MAGIC} envelopes with one passphrase. Keys are derived asynchronously
- * (`crypto.scrypt`) once per salt and kept in the instance, so a long-lived instance pays the ~0.3 s scrypt cost
- * once per file. Safe to print: neither the passphrase nor any key is reachable through `util.inspect` or
- * `JSON.stringify`.
+ * Seals and opens the encrypted file format shared by {@link EncryptedFileSecretStore} and an encrypted
+ * `FileTokenCache`, with one passphrase. Keys are derived asynchronously (`crypto.scrypt`) once per salt and kept
+ * in the instance, so a long-lived instance pays the ~0.3 s scrypt cost once per file. Safe to print: neither the
+ * passphrase nor any key is reachable through `util.inspect` or `JSON.stringify`.
+ *
+ * Layout (all integers unsigned, 54 bytes of overhead):
+ *
+ * | offset | size | field |
+ * |---|---|---|
+ * | 0 | 6 | magic `O365MS` (ASCII) |
+ * | 6 | 1 | format version, `1` |
+ * | 7 | 1 | scrypt cost as log2(N), `17` |
+ * | 8 | 1 | scrypt block size r, `8` |
+ * | 9 | 1 | scrypt parallelism p, `1` |
+ * | 10 | 16 | scrypt salt, random per file |
+ * | 26 | 12 | AES-GCM IV, random on every write |
+ * | 38 | n | AES-256-GCM ciphertext |
+ * | 38+n | 16 | GCM authentication tag |
+ *
+ * Bytes 0–37 (the whole header) are the GCM additional authenticated data, so changing any byte of the file makes
+ * decryption fail. The key is `scrypt(passphrase, salt, 32, { N, r, p })`.
  *
  * @example
  * ```ts

@@ -46,11 +46,17 @@ afterEach(async () => {
   await fsp.rm(spool, { recursive: true, force: true });
 });
 
+/** Byte-for-byte equality, fast for large buffers (deep equality is too slow for megabytes). */
+function expectBytes(actual: Buffer, expected: Buffer, label = ''): void {
+  expect(actual.length, `${label} length`).toBe(expected.length);
+  expect(actual.equals(expected), `${label} bytes`).toBe(true);
+}
+
 async function expectRanges(a: NormalizedAttachment, data: Buffer): Promise<void> {
   expect(a.size).toBe(data.length);
-  expect(await collect(a.open())).toStrictEqual(data);
-  expect(await collect(a.open(0))).toStrictEqual(data);
-  expect(await collect(a.open(0, data.length))).toStrictEqual(data);
+  expectBytes(await collect(a.open()), data);
+  expectBytes(await collect(a.open(0)), data);
+  expectBytes(await collect(a.open(0, data.length)), data);
   const n = data.length;
   const cuts: Array<[number, number]> = [
     [0, 1],
@@ -60,9 +66,9 @@ async function expectRanges(a: NormalizedAttachment, data: Buffer): Promise<void
     [n, n],
     [0, 0],
   ];
-  for (const [s, e] of cuts) expect(await collect(a.open(s, e)), `[${s}, ${e})`).toStrictEqual(data.subarray(s, e));
+  for (const [s, e] of cuts) expectBytes(await collect(a.open(s, e)), data.subarray(s, e), `[${s}, ${e})`);
   // reopening works, as a retried upload needs
-  expect(await collect(a.open(1))).toStrictEqual(data.subarray(1));
+  expectBytes(await collect(a.open(1)), data.subarray(1));
   expect(() => a.open(-1, 2)).toThrow(RangeError);
   expect(() => a.open(2, 1)).toThrow(RangeError);
   expect(() => a.open(0, n + 1)).toThrow(RangeError);
@@ -77,7 +83,7 @@ describe('resolveAttachments: in-memory content', () => {
     expect(a).toMatchObject({ name: 'note.txt', contentType: 'text/plain', isInline: false, size: bytes.length });
     expect('contentId' in a).toBe(false);
     expect(a.size).toBe(10);
-    expect(await a.read()).toStrictEqual(bytes);
+    expectBytes(await a.read(), bytes);
     expect(await text(a.open())).toBe('héllo ✓');
     await expectRanges(a, bytes);
     await a.dispose();
@@ -97,12 +103,12 @@ describe('resolveAttachments: in-memory content', () => {
     if (!a || !b || !c) throw new Error('missing attachment');
     expect(a).toMatchObject({ name: 'a.bin', contentType: 'application/octet-stream', isInline: false, size: 1000 });
     await expectRanges(a, buf);
-    expect(await a.read()).toStrictEqual(buf);
+    expectBytes(await a.read(), buf);
     expect(b).toMatchObject({ name: 'b.png', contentType: 'image/png', isInline: true, contentId: 'img1@x', size: 5 });
     expect(await b.read()).toStrictEqual(Buffer.from([9, 8, 7, 6, 5]));
     await expectRanges(b, Buffer.from([9, 8, 7, 6, 5]));
     expect(c).toMatchObject({ name: 'empty.csv', contentType: 'text/csv; charset=utf-8', size: 0 });
-    expect(await collect(c.open())).toStrictEqual(Buffer.alloc(0));
+    expectBytes(await collect(c.open()), Buffer.alloc(0));
     expect(await fsp.readdir(spool)).toStrictEqual([]);
   });
 
@@ -117,7 +123,7 @@ describe('resolveAttachments: in-memory content', () => {
 
 describe('resolveAttachments: path', () => {
   it('stats the file and streams byte ranges', async () => {
-    const data = randomBytes(5 * MiB + 7);
+    const data = randomBytes(9 * MiB + 7);
     const file = join(work, 'Quarterly Report.PDF');
     await fsp.writeFile(file, data);
     const [a] = await resolveAttachments([{ path: file }]);
@@ -125,11 +131,19 @@ describe('resolveAttachments: path', () => {
     expect(a).toMatchObject({ name: 'Quarterly Report.PDF', contentType: 'application/pdf', isInline: false, size: data.length });
     await expectRanges(a, data);
     const chunk = 3_932_160;
-    expect(await collect(a.open(chunk, 2 * chunk))).toStrictEqual(data.subarray(chunk, 2 * chunk));
-    expect(await a.read()).toStrictEqual(data);
+    const parts: Buffer[] = [];
+    for (let start = 0; start < a.size; start += chunk) {
+      const end = Math.min(start + chunk, a.size);
+      const part = await collect(a.open(start, end));
+      expect(part.length).toBe(end - start);
+      parts.push(part);
+    }
+    expect(parts).toHaveLength(3);
+    expectBytes(Buffer.concat(parts), data);
+    expectBytes(await a.read(), data);
     await a.dispose();
     await a.dispose();
-    expect(await fsp.readFile(file)).toStrictEqual(data); // dispose never deletes the caller's file
+    expectBytes(await fsp.readFile(file), data); // dispose never deletes the caller's file
   });
 
   it('uses the given filename, contentType and cid', async () => {
@@ -164,12 +178,6 @@ describe('resolveAttachments: path', () => {
     const e = expectMailerError(await rejected(resolveAttachments([{ path: work }])), 'MESSAGE_INVALID', 'attachments[0].path');
     expect(e.message).toMatch(/not a regular file/);
   });
-
-  it.skipIf(process.getuid?.() === 0)('names an unreadable file', async () => {
-    const file = join(work, 'secret.txt');
-    await fsp.writeFile(file, 'x', { mode: 0o000 });
-    expectMailerError(await rejected(resolveAttachments([{ path: file }])), 'MESSAGE_INVALID', 'attachments[0].path');
-  });
 });
 
 describe('resolveAttachments: streams', () => {
@@ -189,7 +197,7 @@ describe('resolveAttachments: streams', () => {
     const [a] = await resolveAttachments([{ filename: 'x.bin', content: chunked(data) }], { tmpDir: spool });
     expect(a?.size).toBe(3 * MiB);
     expect(await fsp.readdir(spool)).toStrictEqual([]);
-    expect(await a?.read()).toStrictEqual(data);
+    expectBytes((await a?.read()) ?? Buffer.alloc(0), data);
   });
 
   it.each([3 * MiB + 1, 7 * MiB + 123])('spools a stream of %i bytes to a 0600 temp file that dispose removes', async (size) => {
@@ -207,7 +215,7 @@ describe('resolveAttachments: streams', () => {
     expect(st.mode & 0o777).toBe(0o600);
     expect(st.size).toBe(size);
     await expectRanges(a, data);
-    expect(await a.read()).toStrictEqual(data);
+    expectBytes(await a.read(), data);
     await a.dispose();
     expect(await fsp.readdir(spool)).toStrictEqual([]);
     await a.dispose(); // twice is safe
@@ -241,7 +249,7 @@ describe('resolveAttachments: streams', () => {
     s.setEncoding('base64');
     s.end(Buffer.from([0, 255, 1, 254]));
     const [a] = await resolveAttachments([{ filename: 'x.bin', content: s }]);
-    expect(await a?.read()).toStrictEqual(Buffer.from([0, 255, 1, 254]));
+    expectBytes((await a?.read()) ?? Buffer.alloc(0), Buffer.from([0, 255, 1, 254]));
   });
 
   it('rejects an object-mode stream of non-bytes', async () => {

@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isMailerError } from '../../src/errors/mailer-error';
 import { FileTokenCache } from '../../src/token-cache/index';
-import { barrier } from '../secrets/barrier';
 import { bundleChild, runNode } from '../secrets/child-process';
 import { PARTITION_KEY, SCOPE, createApp, createFakeEntra, fakeJwt } from './fake-entra';
 
@@ -137,11 +136,18 @@ describe('FileTokenCache', () => {
     const path = join(root, 'stale', 'tokens.json');
     const cache = new FileTokenCache({ path, lock: { timeoutMs: 2000, staleMs: 60_000 } });
     await cache.set('k', 'v', 60);
-    // A lock file whose pid is not running on this host.
-    const lockFile = (await readdir(dirname(path))).length >= 0 ? `${path}.lock` : '';
-    await writeFile(lockFile, JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), token: 'dead' }));
+    // A lock file whose pid is not running on this host is taken over at once.
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), token: 'dead' }));
     await cache.set('k', 'v2', 60);
     expect(await cache.get('k')).toBe('v2');
+    // One from another host is taken over once it is older than staleMs.
+    const quick = new FileTokenCache({ path, lock: { timeoutMs: 2000, staleMs: 300 } });
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere', token: 'old' }));
+    const old = new Date(Date.now() - 10_000);
+    await utimes(`${path}.lock`, old, old);
+    await quick.set('k', 'v3', 60);
+    expect(await cache.get('k')).toBe('v3');
+    expect((await readdir(dirname(path))).filter((f) => f.includes('.lock'))).toEqual([]);
   });
 
   it('two processes share one token: with lock(), exactly one token request between them', async () => {
@@ -197,5 +203,3 @@ describe('FileTokenCache', () => {
     expect(JSON.parse(JSON.stringify(encrypted))).toEqual({ kind: 'FileTokenCache', path: resolve(encryptedPath) });
   });
 });
-
-void barrier;

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './io';
+
+/** One option of `node:util` parseArgs. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+}
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/** What parseArgs gives for a set of options (strings, booleans, or arrays of them). */
+export type ParsedValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
+
+/** Flags that would put the secret on the command line, refused before parsing. */
+const SECRET_FLAGS = ['--client-secret', '--secret'];
+
+/** The options every command has. */
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies OptionSpecs;
+
+/**
+ * Parses a command's arguments strictly: unknown options, missing values and stray arguments are usage errors
+ * (exit code 2). A `--client-secret` flag is refused with the reason, without echoing its value.
+ */
+export function parseCommandArgs(argv: string[], options: OptionSpecs, command: string): ParsedValues {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const name = arg.split('=')[0] ?? arg;
+    if (SECRET_FLAGS.includes(name)) {
+      throw new UsageError(
+        `${name} is not accepted: command-line flags end up in your shell history and in the process list, where others can read the secret. ` +
+          'Set AZURE_CLIENT_SECRET in the environment, store the secret once with `o365-mailer secret set` (it is then read from the secret store), ' +
+          'or run in a terminal to be asked for it at a hidden prompt.',
+        command,
+      );
+    }
+  }
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as ParsedValues;
+  } catch (e) {
+    const error = e as { code?: string; message?: string };
+    const quoted = /'([^']*)'/.exec(error.message ?? '')?.[1];
+    switch (error.code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw new UsageError(`Unknown option ${quoted ?? ''} for \`o365-mailer ${command}\`.`, command);
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+        throw new UsageError(`Unexpected argument ${quoted !== undefined ? JSON.stringify(quoted) : ''}: \`o365-mailer ${command}\` takes only options.`, command);
+      default:
+        throw new UsageError(String(error.message ?? e), command);
+    }
+  }
+}
+
+/** The string value of an option (the last one when repeated), or undefined. */
+export function str(values: ParsedValues, name: string): string | undefined {
+  const v = values[name];
+  if (Array.isArray(v)) {
+    const last = v[v.length - 1];
+    return typeof last === 'string' ? last : undefined;
+  }
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of a repeatable string option. */
+export function list(values: ParsedValues, name: string): string[] {
+  const v = values[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+export function flag(values: ParsedValues, name: string): boolean {
+  return values[name] === true;
+}
+
+/** A whole number in [min, max] from an option, or a usage error naming the option. */
+export function intOption(values: ParsedValues, name: string, min: number, max: number, command: string): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)}).`, command);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,88 @@
+import { scrub } from '../errors/redact';
+import { EMULATOR_HELP, emulatorCommand } from './commands/emulator';
+import { SECRET_HELP, secretCommand } from './commands/secret';
+import { SEND_HELP, sendCommand } from './commands/send';
+import { VERIFY_HELP, verifyCommand } from './commands/verify';
+import { Interrupted, UsageError, createContext, type CliContext, type CliIO } from './io';
+import { readVersion } from './version';
+
+export type { CliIO, CliInput, CliOutput } from './io';
+
+export const MAIN_HELP = `Usage: o365-mailer <command> [options]
+
+Send mail from a Microsoft 365 mailbox through Microsoft Graph (OAuth 2.0 client credentials), and check
+the setup step by step.
+
+Commands:
+  verify     check the setup (tenant, credentials, Mail.Send, secret expiry) and optionally send a test email
+  send       send a message, with attachments
+  secret     store (\`secret set\`) or remove (\`secret delete\`) the client secret in an encrypted file or the keyring
+  emulator   run a local Entra ID + Graph emulator to try everything without a tenant
+
+Options:
+  -h, --help      show help (also: o365-mailer <command> --help)
+  -v, --version   print the version
+
+Configuration comes from flags or the environment: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+O365_SENDER. The client secret is never taken from a flag.
+
+Exit codes: 0 success, 1 failure (a check failed, the mail was not sent), 2 usage error.
+`;
+
+const COMMANDS: Record<string, { run: (argv: string[], ctx: CliContext) => Promise<number>; help: string }> = {
+  verify: { run: verifyCommand, help: VERIFY_HELP },
+  send: { run: sendCommand, help: SEND_HELP },
+  secret: { run: secretCommand, help: SECRET_HELP },
+  emulator: { run: emulatorCommand, help: EMULATOR_HELP },
+};
+
+/**
+ * Runs the `o365-mailer` command line with the given arguments (without `node` and the script) and I/O, and
+ * resolves the exit code: 0 success, 1 failure, 2 usage error, 130 interrupted at a prompt. It never throws and
+ * never prints the client secret, an access token or the passphrase.
+ */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const ctx = createContext(io);
+  const [first, ...rest] = argv;
+  try {
+    if (first === undefined) {
+      ctx.err(MAIN_HELP);
+      return 2;
+    }
+    if (first === '-h' || first === '--help') {
+      ctx.out(MAIN_HELP);
+      return 0;
+    }
+    if (first === '-v' || first === '-V' || first === '--version') {
+      ctx.out(`${readVersion()}\n`);
+      return 0;
+    }
+    if (first === 'help') {
+      const topic = rest[0];
+      if (topic === undefined) {
+        ctx.out(MAIN_HELP);
+        return 0;
+      }
+      const command = COMMANDS[topic];
+      if (!command) throw new UsageError(`Unknown command ${JSON.stringify(topic)}.`);
+      ctx.out(command.help);
+      return 0;
+    }
+    const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+    if (!command) {
+      throw new UsageError(first.startsWith('-') ? `Unknown option ${first.split('=')[0]}: give a command first.` : `Unknown command ${JSON.stringify(first)}.`);
+    }
+    return await command.run(rest, ctx);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      ctx.err(`o365-mailer: ${e.message}\n`);
+      ctx.err(e.command ? `Run \`o365-mailer ${e.command.split(' ')[0]} --help\` for usage.\n` : 'Run `o365-mailer --help` for usage.\n');
+      return 2;
+    }
+    if (e instanceof Interrupted) return 130;
+    const error = e as { code?: unknown; message?: unknown };
+    const code = typeof error?.code === 'string' ? `${error.code}: ` : '';
+    ctx.err(`o365-mailer: ${code}${scrub(String(error?.message ?? e), ctx.secrets)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { emulatorClient, type EmulatorClient } from './helpers';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SEND = '/v1.0/users/sender%40contoso.onmicrosoft.com/sendMail';
+
+let emulator: Emulator;
+let client: EmulatorClient;
+let browser: Browser;
+let token: string;
+
+const attachmentBytes = Buffer.from('%PDF-1.4\nemulator test attachment \u00e9\u00e8\n%%EOF\n', 'utf8');
+
+describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () => {
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    client = emulatorClient(emulator);
+    token = await client.token();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await client?.close();
+    await emulator?.close();
+  });
+
+  it('lists a sent message, opens it, downloads its attachment and shows a <script> subject as text', async () => {
+    const res = await client.graph('POST', SEND, {
+      token,
+      body: {
+        message: {
+          subject: 'Invoice 2026-11 for Contoso',
+          body: { contentType: 'HTML', content: '<h1 style="color:#0f6cbd">Invoice</h1><p>Dear Ann, your invoice is <b>attached</b>.</p><img src="cid:logo" alt="logo">' },
+          toRecipients: [{ emailAddress: { address: 'ann@example.com', name: 'Ann Lee' } }],
+          ccRecipients: [{ emailAddress: { address: 'billing@contoso.com' } }],
+          importance: 'high',
+          internetMessageHeaders: [{ name: 'X-Invoice', value: '2026-11' }],
+          attachments: [
+            { '@odata.type': '#microsoft.graph.fileAttachment', name: 'invoice.pdf', contentType: 'application/pdf', contentBytes: attachmentBytes.toString('base64') },
+          ],
+        },
+      },
+    });
+    expect(res.status).toBe(202);
+    const evil = await client.graph('POST', SEND, {
+      token,
+      body: {
+        message: {
+          subject: '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">',
+          body: { contentType: 'Text', content: 'Plain text body\n  with <b>tags</b> kept as text' },
+          toRecipients: [{ emailAddress: { address: 'bob@example.com', name: '<i>Bob</i>' } }],
+        },
+      },
+    });
+    expect(evil.status).toBe(202);
+
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 760 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(emulator.url + '/');
+    const items = page.locator('#list .item');
+    await expect.poll(() => items.count()).toBe(2);
+
+    // Newest first: the <script> subject is shown as text and never runs.
+    const evilItem = items.nth(0);
+    expect(await evilItem.locator('.subject span').first().textContent()).toBe('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">');
+    await evilItem.click();
+    await expect.poll(() => page.locator('.msg-head h2').textContent()).toContain('<script>');
+    expect(await page.locator('pre.text-body').textContent()).toBe('Plain text body\n  with <b>tags</b> kept as text');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('#view script, #list script, #view img, #list img').count()).toBe(0);
+
+    // The invoice: list row, headers, HTML body in a sandboxed iframe, attachment link.
+    const invoice = items.nth(1);
+    expect(await invoice.locator('.from').textContent()).toBe('sender');
+    expect(await invoice.textContent()).toContain('Invoice 2026-11 for Contoso');
+    expect(await invoice.locator('.to').textContent()).toContain('Ann Lee');
+    expect(await invoice.locator('.preview').textContent()).toContain('Dear Ann, your invoice is attached.');
+    await invoice.click();
+    await expect.poll(() => page.locator('.msg-head h2').textContent()).toBe('Invoice 2026-11 for Contoso');
+    const meta = await page.locator('table.meta').textContent();
+    expect(meta).toContain('Ann Lee <ann@example.com>');
+    expect(meta).toContain('billing@contoso.com');
+    expect(meta).toContain('X-Invoice');
+    const frame = page.locator('.body iframe');
+    expect(await frame.getAttribute('sandbox')).toBe('allow-popups allow-popups-to-escape-sandbox');
+    await expect.poll(() => page.frameLocator('.body iframe').locator('p').textContent()).toBe('Dear Ann, your invoice is attached.');
+
+    const link = page.locator('.attachments a');
+    expect(await link.count()).toBe(1);
+    expect(await link.textContent()).toContain('invoice.pdf');
+    const href = await link.getAttribute('href');
+    const download = await client.fetch(href!);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="invoice.pdf"; filename*=UTF-8''invoice.pdf`);
+    expect(Buffer.from(await download.arrayBuffer()).equals(attachmentBytes)).toBe(true);
+    const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(dl.suggestedFilename()).toBe('invoice.pdf');
+
+    // Auto-refresh: a message sent now appears without reloading.
+    await client.graph('POST', SEND, {
+      token,
+      body: { message: { subject: 'Arrives later', body: { contentType: 'Text', content: 'hello' }, toRecipients: [{ emailAddress: { address: 'c@example.com' } }] } },
+    });
+    await expect.poll(() => items.count(), { timeout: 5000 }).toBe(3);
+    await invoice.click();
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: '/tmp/emulator-page.png' });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('serves the JSON API without attachment bytes and with safe headers', async () => {
+    const list = await client.fetch('/_emulator/messages');
+    const body = (await list.json()) as { messages: Array<{ id: string; attachments: Array<Record<string, unknown>> }> };
+    expect(body.messages.length).toBeGreaterThan(0);
+    for (const m of body.messages) for (const a of m.attachments) expect(a).not.toHaveProperty('content');
+    const page = await client.fetch('/');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+    // The page and its API are not part of the request log.
+    expect(emulator.requests.some((r) => r.path === '/' || r.path.startsWith('/_emulator'))).toBe(false);
+  });
+});
