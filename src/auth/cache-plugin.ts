@@ -1,5 +1,6 @@
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { inspect } from 'node:util';
+import { withTokenCacheLock } from '../token-cache/lockable';
 import type { TokenCache } from '../token-cache/token-cache';
 
 /** msal-node asks for a new token this long before the current one expires; the local copy is trusted until then. */
@@ -37,6 +38,18 @@ export interface MailerCachePlugin extends ICachePlugin {
   readonly partitionKey: string;
   /** Forgets the local copy, so that the next acquisition reads the external cache. */
   invalidate(): void;
+  /**
+   * True while the local copy holds an access token msal-node will use as it is (more than 5 minutes left, not past
+   * its `refresh_on`): an acquisition now makes no token request and does not read the external cache.
+   */
+  readonly warm: boolean;
+  /**
+   * Runs a token acquisition so that mailers sharing the cache make one token request between them: when the local
+   * copy is {@link MailerCachePlugin.warm} it just runs `fn`; otherwise it runs `fn` under the cache's
+   * `lock(partitionKey)` when the cache has one (see `LockableTokenCache`), so the others wait and then find the
+   * new token in the cache. Lock problems never fail `fn`.
+   */
+  withLock<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 interface SerializedAccessToken {
@@ -82,6 +95,25 @@ class CachePlugin implements MailerCachePlugin {
 
   invalidate(): void {
     this.#local = undefined;
+  }
+
+  get warm(): boolean {
+    return this.#localIsWarm();
+  }
+
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#localIsWarm()) return fn();
+    let ran = false;
+    try {
+      return await withTokenCacheLock(this.#cache, this.#partitionKey, () => {
+        ran = true;
+        return fn();
+      });
+    } catch (error) {
+      if (ran) throw error;
+      this.#report(error); // the lock itself failed: acquire without it
+      return fn();
+    }
   }
 
   /** True when the local copy holds an access token msal-node will still use (not due for refresh). */
@@ -174,10 +206,15 @@ class CachePlugin implements MailerCachePlugin {
  * Use the partition key `<clientId>.<tenantId>` (msal-node's guidance for app tokens). The plugin is safe to
  * print: it never shows the cached tokens.
  *
+ * Without a lock, mailers that start cold at the same moment may each request a token once (msal-node does not
+ * coalesce); wrap acquisitions in {@link MailerCachePlugin.withLock} to make that one request between them when
+ * the cache is lockable (`MemoryTokenCache`, `FileTokenCache`, `RedisTokenCache`).
+ *
  * @example
  * ```ts
  * const cachePlugin = createCachePlugin(tokenCache, `${clientId}.${tenantId}`, { onError: (e) => logger.warn?.(e) })
  * const app = new ConfidentialClientApplication({ auth: { clientId, authority, clientSecret }, cache: { cachePlugin } })
+ * const result = await cachePlugin.withLock(() => app.acquireTokenByClientCredential({ scopes }))
  * ```
  */
 export function createCachePlugin(

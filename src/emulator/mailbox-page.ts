@@ -44,6 +44,7 @@ main { flex: 1; display: flex; min-height: 0; }
 .subject { margin-top: 2px; }
 .to, .preview { color: var(--muted); font-size: 12.5px; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; background: var(--badge); color: var(--muted); font-size: 11px; line-height: 18px; white-space: nowrap; }
+.clip { fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; vertical-align: -2px; }
 .badge.high { background: #fdecea; color: var(--danger); }
 .empty { padding: 40px 20px; color: var(--muted); text-align: center; }
 #view { flex: 1; min-width: 0; display: flex; flex-direction: column; overflow-y: auto; }
@@ -95,6 +96,19 @@ table.meta td { padding: 2px 0; word-break: break-word; }
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
+  function clip() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '13');
+    svg.setAttribute('height', '13');
+    svg.setAttribute('class', 'clip');
+    svg.setAttribute('aria-hidden', 'true');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48');
+    svg.appendChild(path);
+    return svg;
+  }
   function addr(a) { return a ? (a.name && a.name !== a.address ? a.name + ' <' + a.address + '>' : a.address) : ''; }
   function addrShort(a) { return a ? (a.name || a.address) : ''; }
   function addrs(list) { return (list || []).map(addr).join(', '); }
@@ -140,7 +154,12 @@ table.meta td { padding: 2px 0; word-break: break-word; }
       var mid = el('div', 'row subject');
       mid.appendChild(el('span', 'grow ellipsis', m.subject || '(no subject)'));
       if (m.importance === 'high') mid.appendChild(el('span', 'badge high', 'high'));
-      if (m.attachments.length) mid.appendChild(el('span', 'badge', '\\u{1F4CE} ' + m.attachments.length));
+      if (m.attachments.length) {
+        var badge = el('span', 'badge');
+        badge.appendChild(clip());
+        badge.appendChild(document.createTextNode(' ' + m.attachments.length));
+        mid.appendChild(badge);
+      }
       if (m.route === 'draft') mid.appendChild(el('span', 'badge', 'draft'));
       item.appendChild(mid);
       item.appendChild(el('div', 'to ellipsis', 'To: ' + (addrs(m.to) || addrs(m.cc) || addrs(m.bcc))));
@@ -183,7 +202,8 @@ table.meta td { padding: 2px 0; word-break: break-word; }
         var link = el('a', 'attachment');
         link.href = attachmentUrl(m.id, a.index);
         link.setAttribute('download', a.name || 'attachment');
-        link.appendChild(el('span', null, '\\u{1F4CE} ' + (a.name || 'attachment')));
+        link.appendChild(clip());
+        link.appendChild(el('span', 'name', a.name || 'attachment'));
         link.appendChild(el('span', 'size', size(a.size) + (a.isInline ? ' · inline' : '')));
         box.appendChild(link);
       });

@@ -84,6 +84,7 @@ export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
         logger: o.logger,
         secrets: o.secrets(),
         ...(signal ? { signal } : {}),
+        slot: (fn) => runner.withSlot(fn, signal),
         onChunk: progress,
       });
     }

@@ -1,6 +1,6 @@
 import type { TokenProvider } from '../auth/token-provider';
 import type { Logger } from '../config/types';
-import { fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
+import { catalogued, fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import { TransportError } from '../http/transport-error';
 import { abortedError, sleep } from '../reliability/abortable';
@@ -92,7 +92,15 @@ export class GraphRunner {
       } catch (err) {
         if (err instanceof MailerError) throw err;
         if (!(err instanceof TransportError)) throw this.#error({ code: 'UNKNOWN', message: `Unexpected failure while ${op.doing}.`, cause: err });
-        if (err.failure === 'aborted' || op.signal?.aborted) throw abortedError(op.doing);
+        if (err.failure === 'aborted' || op.signal?.aborted) {
+          if (!op.couldDeliver) throw abortedError(op.doing);
+          // Cancelled with the request on its way: Graph may have processed it, so "nothing was sent" would be wrong.
+          throw this.#error({
+            ...catalogued('ABORTED', `Cancelled while ${op.doing}, after the request had gone out: the mail may have been sent. Check the sender's Sent Items before sending it again.`),
+            fix: "Look in the sender's Sent Items before sending again, so the recipient does not get the mail twice.",
+            cause: err,
+          });
+        }
         const decision = policy.decide({ kind: 'transport', notSent: err.notSent }, retries);
         if (decision.retry) {
           logger.warn?.(`Network failure while ${op.doing}; nothing was sent, retrying in ${decision.delayMs} ms.`, { target: err.target });
@@ -131,6 +139,14 @@ export class GraphRunner {
       }
       throw this.#error(fromGraph(failure, this.#o.context()));
     }
+  }
+
+  /**
+   * Runs `fn` holding one of the mailbox's request slots, for requests that are not Graph API calls but count
+   * against the mailbox all the same (upload-session PUTs).
+   */
+  withSlot<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#o.limiter.run(fn, signal);
   }
 
   #error(init: ConstructorParameters<typeof MailerError>[0]): MailerError {

@@ -21,7 +21,12 @@ export interface UploadOptions {
   logger: Logger;
   secrets: readonly string[];
   signal?: AbortSignal;
-  /** Called after each accepted chunk with the bytes it carried. */
+  /** Runs one request holding a mailbox slot (uploads count against the mailbox's concurrent requests). */
+  slot?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Called as the session accepts bytes, with how many more it holds than last reported. The reports add up to the
+   * attachment's size, also when a resume skips bytes the session stored although their answer was lost.
+   */
   onChunk?: (bytes: number) => void;
 }
 
@@ -39,9 +44,13 @@ async function readAll(stream: Readable, signal?: AbortSignal): Promise<Buffer> 
   return Buffer.concat(parts);
 }
 
-/** The start of the first of `nextExpectedRanges` (`["12345-"]`), or undefined. */
-function nextOffset(body: unknown): number | undefined {
+/**
+ * The start of the first of `nextExpectedRanges` (`["12345-"]`); `total` when the session expects nothing more (`[]`:
+ * every byte is stored, e.g. when the answer to the last chunk was lost); undefined when absent or unreadable.
+ */
+function nextOffset(body: unknown, total: number): number | undefined {
   const ranges = (body as { nextExpectedRanges?: unknown } | undefined)?.nextExpectedRanges;
+  if (Array.isArray(ranges) && ranges.length === 0) return total;
   if (!Array.isArray(ranges) || typeof ranges[0] !== 'string') return undefined;
   const start = Number(ranges[0].split('-')[0]);
   return Number.isFinite(start) ? start : undefined;
@@ -58,6 +67,12 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
   const where = safeUrl(uploadUrl);
   let offset = 0;
   let retries = 0;
+  // Bytes reported through onChunk: progress follows what the session holds, never counting a byte twice.
+  let reported = 0;
+  const advance = (to: number) => {
+    if (to > reported) options.onChunk?.(to - reported);
+    reported = Math.max(reported, to);
+  };
   while (offset < total) {
     if (signal?.aborted) throw abortedError('uploading an attachment');
     const end = Math.min(offset + chunkBytes, total);
@@ -66,13 +81,15 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
     let body: unknown;
     let retryAfter: string | null = null;
     try {
-      const res = await http.request({
-        method: 'PUT',
-        url: uploadUrl,
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${total}` },
-        body: chunk,
-        ...(signal ? { signal } : {}),
-      });
+      const res = await inSlot(options, () =>
+        http.request({
+          method: 'PUT',
+          url: uploadUrl,
+          headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${total}` },
+          body: chunk,
+          ...(signal ? { signal } : {}),
+        }),
+      );
       status = res.status;
       body = parseJson(res.text);
       retryAfter = res.headers.get('retry-after');
@@ -87,16 +104,17 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       logger.warn?.(`Upload of ${attachment.name} broke at byte ${offset}; resuming.`, { uploadUrl: where });
       await sleep(policy.backoff(retries - 1), signal, 'uploading an attachment');
       offset = (await sessionOffset(options)) ?? offset;
+      advance(offset);
       continue;
     }
     if (status === 200 || status === 202) {
-      options.onChunk?.(end - offset);
-      offset = nextOffset(body) ?? end;
+      offset = nextOffset(body, total) ?? end;
+      advance(offset);
       retries = 0;
       continue;
     }
     if (status === 201) {
-      options.onChunk?.(end - offset);
+      advance(total);
       return;
     }
     const resumable = status === 416 || status === 429 || status >= 500;
@@ -111,16 +129,23 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
     const decision = policy.decide({ kind: 'status', status: status === 416 ? 503 : status, retryAfter }, retries - 1);
     logger.warn?.(`Upload of ${attachment.name} answered ${status} at byte ${offset}; resuming.`, { uploadUrl: where });
     await sleep(decision.retry ? decision.delayMs : policy.backoff(retries - 1), signal, 'uploading an attachment');
-    offset = nextOffset(body) ?? (await sessionOffset(options)) ?? offset;
+    offset = nextOffset(body, total) ?? (await sessionOffset(options)) ?? offset;
+    advance(offset);
   }
 }
 
 /** Asks the upload session where to resume (`GET uploadUrl` → `nextExpectedRanges`). */
 async function sessionOffset(options: UploadOptions): Promise<number | undefined> {
   try {
-    const res = await options.http.request({ method: 'GET', url: options.uploadUrl, ...(options.signal ? { signal: options.signal } : {}) });
-    return res.status < 400 ? nextOffset(parseJson(res.text)) : undefined;
+    const res = await inSlot(options, () =>
+      options.http.request({ method: 'GET', url: options.uploadUrl, ...(options.signal ? { signal: options.signal } : {}) }),
+    );
+    return res.status < 400 ? nextOffset(parseJson(res.text), options.attachment.size) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function inSlot<T>(options: UploadOptions, fn: () => Promise<T>): Promise<T> {
+  return options.slot ? options.slot(fn) : fn();
 }

@@ -3,7 +3,7 @@ import type { Address, AddressObject } from './types';
 import { describeValue, hasControlChar, invalid, isPlainObject } from './validation';
 
 /** Longest local part (before the `@`) RFC 5321 allows, in octets. */
-export const MAX_LOCAL_PART_OCTETS = 65;
+export const MAX_LOCAL_PART_OCTETS = 64;
 
 /** Longest address RFC 5321 allows (a 256-octet path minus its angle brackets), in octets. */
 export const MAX_ADDRESS_OCTETS = 254;

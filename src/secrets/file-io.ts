@@ -311,7 +311,8 @@ function heldLock(lockPath: string, token: string, staleMs: number): FileLock {
 /**
  * Runs `fn` holding the lock file `lockPath` (and an in-process mutex on the same path, so callers in one process
  * queue without polling). When the lock cannot be taken in time, `onTimeout` decides: return `'proceed'` to run
- * `fn` without it, or throw.
+ * `fn` without it, or throw. With `proceedOnError`, a lock file that cannot be created at all (permissions, a
+ * read-only folder) also runs `fn` without it.
  *
  * @example
  * ```ts
@@ -321,19 +322,27 @@ function heldLock(lockPath: string, token: string, staleMs: number): FileLock {
 export async function withFileLock<T>(
   lockPath: string,
   fn: () => Promise<T>,
-  options: FileLockOptions & { onTimeout: () => 'proceed' },
+  options: FileLockOptions & { onTimeout: () => 'proceed'; proceedOnError?: boolean },
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const deadline = Date.now() + timeoutMs;
   return withProcessMutex(
     lockPath,
     async (inTime) => {
-      const lock = inTime ? await acquireFileLock(lockPath, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) }) : undefined;
+      let lock: FileLock | undefined;
+      if (inTime) {
+        try {
+          lock = await acquireFileLock(lockPath, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) });
+        } catch (e) {
+          if (!options.proceedOnError) throw e;
+        }
+      }
       if (!lock) options.onTimeout();
       try {
         return await fn();
       } finally {
-        await lock?.release();
+        // A lock file that cannot be removed is taken over once stale: never let that mask fn's outcome.
+        await lock?.release().catch(() => undefined);
       }
     },
     timeoutMs,

@@ -98,12 +98,12 @@ export class FileTokenCache implements LockableTokenCache {
 
   /**
    * Runs `fn` holding a lock on `key` shared with every process using this file. When the lock is not free within
-   * `lock.timeoutMs` (the holder hung), `fn` runs anyway.
+   * `lock.timeoutMs` (the holder hung) or cannot be created at all, `fn` runs anyway.
    */
   lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
     const lockPath = `${this.#file.path}.${hash}.lock`;
-    return withFileLock(lockPath, fn, { ...this.#lock, onTimeout: () => 'proceed' });
+    return withFileLock(lockPath, fn, { ...this.#lock, onTimeout: () => 'proceed', proceedOnError: true });
   }
 
   /** Only the kind and path: never a token or the passphrase. */

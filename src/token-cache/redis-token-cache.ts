@@ -15,10 +15,15 @@ import type { LockableTokenCache } from './lockable';
  */
 export interface RedisClientLike {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ...args: (string | number)[]): Promise<unknown>;
+  /** `SET key value` */
+  set(key: string, value: string): Promise<unknown>;
+  /** `SET key value EX seconds` */
+  set(key: string, value: string, secondsToken: 'EX', seconds: number): Promise<unknown>;
+  /** `SET key value PX milliseconds NX` (the lock): resolves `'OK'` when set. */
+  set(key: string, value: string, millisecondsToken: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
   del(key: string): Promise<number>;
   /** Used to release a {@link RedisTokenCache.lock} only if it is still ours; without it the lock expires by itself. */
-  eval?(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval?(script: string, numKeys: number, key: string, arg: string): Promise<unknown>;
   quit?(): Promise<unknown>;
   disconnect?(): void;
   on?(event: 'error', listener: (error: unknown) => void): unknown;

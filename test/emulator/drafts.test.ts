@@ -56,7 +56,7 @@ function put(url: string, chunk: Buffer, start: number, total: number, headers: 
       'content-range': `bytes ${start}-${start + chunk.length - 1}/${total}`,
       ...headers,
     },
-    body: chunk,
+    body: new Uint8Array(chunk),
   });
 }
 
@@ -163,7 +163,7 @@ describe('draft route', () => {
     expect(tooBig.status).toBe(413);
     expect(await tooBig.json()).toMatchObject({ error: { code: 'RequestEntityTooLarge' } });
     expect((await put(session.uploadUrl, bytes(10), 0, size + 1)).status).toBe(400);
-    const noRange = await client.fetch(session.uploadUrl, { method: 'PUT', body: bytes(10) });
+    const noRange = await client.fetch(session.uploadUrl, { method: 'PUT', body: new Uint8Array(bytes(10)) });
     expect(noRange.status).toBe(400);
     const tampered = session.uploadUrl.replace(/authtoken=.*/, 'authtoken=forged');
     expect((await put(tampered, bytes(10), 0, size)).status).toBe(401);

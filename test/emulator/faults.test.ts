@@ -129,7 +129,7 @@ describe('faults', () => {
       })
     ).json()) as { uploadUrl: string };
     const put = (start: number, end: number): Promise<Response> =>
-      client.fetch(session.uploadUrl, { method: 'PUT', headers: { 'content-range': `bytes ${start}-${end - 1}/${size}` }, body: data.subarray(start, end) });
+      client.fetch(session.uploadUrl, { method: 'PUT', headers: { 'content-range': `bytes ${start}-${end - 1}/${size}` }, body: new Uint8Array(data.subarray(start, end)) });
     const half = size / 2;
     emulator.faults.failChunk(1);
     expect((await put(0, half)).status).toBe(500);

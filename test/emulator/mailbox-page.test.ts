@@ -110,8 +110,10 @@ describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () =>
       body: { message: { subject: 'Arrives later', body: { contentType: 'Text', content: 'hello' }, toRecipients: [{ emailAddress: { address: 'c@example.com' } }] } },
     });
     await expect.poll(() => items.count(), { timeout: 5000 }).toBe(3);
-    await invoice.click();
-    await page.waitForTimeout(200);
+    expect(await items.nth(0).textContent()).toContain('Arrives later');
+    await items.filter({ hasText: 'Invoice 2026-11 for Contoso' }).click();
+    await expect.poll(() => page.locator('.msg-head h2').textContent()).toBe('Invoice 2026-11 for Contoso');
+    await page.frameLocator('.body iframe').locator('h1').waitFor();
     await page.screenshot({ path: '/tmp/emulator-page.png' });
     expect(errors).toEqual([]);
     await context.close();

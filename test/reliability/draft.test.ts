@@ -144,6 +144,20 @@ describe('a dropped chunk is resumed from the session', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(graph.sends).toEqual(['draft-1']);
   });
+
+  it('the answer to the LAST chunk lost after it was stored → the session has nothing left to expect → the draft is sent', async () => {
+    readWriteTokens();
+    upload.fault = ({ index }) => (index === 2 ? 'drop-after-store' : 'ok');
+    const progress: number[] = [];
+    const result = await mailer().send(message(), { onProgress: (p) => progress.push(p.sentBytes) });
+    expect(result.route).toBe('draft');
+    expect(upload.puts.map((p) => p.contentRange)).toEqual(RANGES);
+    expect(upload.gets).toHaveLength(1);
+    expect(upload.digest('s1')).toBe(BIG_SHA);
+    expect(progress.at(-1)).toBe(SMALL.length + LARGE);
+    expect(graph.sends).toEqual(['draft-1']);
+    expect(graph.deletes).toEqual([]);
+  });
 });
 
 describe('a failure before /send deletes the draft', () => {

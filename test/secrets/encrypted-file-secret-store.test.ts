@@ -14,6 +14,7 @@ const POSIX = process.platform !== 'win32';
 let root: string;
 let path: string;
 let store: EncryptedFileSecretStore; // one instance: the scrypt key is derived once per salt
+let second: EncryptedFileSecretStore; // another instance on the same file
 
 async function expectLocked(promise: Promise<unknown>): Promise<void> {
   const error = await promise.then(
@@ -27,6 +28,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'o365-secrets-'));
   path = join(root, 'nested', 'dir', 'secrets.enc');
   store = new EncryptedFileSecretStore({ path, passphrase: PASSPHRASE });
+  second = new EncryptedFileSecretStore({ path, passphrase: PASSPHRASE });
   await store.set('client', SECRET);
 });
 
@@ -51,8 +53,7 @@ describe('EncryptedFileSecretStore', () => {
   it('get() of a missing file is undefined, and a new instance reads what another wrote', async () => {
     const missing = new EncryptedFileSecretStore({ path: join(root, 'absent.enc'), passphrase: PASSPHRASE });
     expect(await missing.get('client')).toBeUndefined();
-    const reader = new EncryptedFileSecretStore({ path, passphrase: PASSPHRASE });
-    expect(await reader.get('client')).toBe(SECRET);
+    expect(await second.get('client')).toBe(SECRET);
   });
 
   it('never holds the secret, its name or the passphrase in clear text', async () => {
@@ -92,10 +93,10 @@ describe('EncryptedFileSecretStore', () => {
         await writeFile(path, tampered);
         await expectLocked(store.get('client'));
       }
-      // A flipped bit in r (8 → 9) is a valid parameter set, so it is caught by the authentication tag.
-      const rTampered = Buffer.from(original);
-      rTampered[8] = rTampered[8]! ^ 0x01;
-      await writeFile(path, rTampered);
+      // A flipped bit in log2(N) (17 → 16) is a valid parameter set, so it is caught by the authentication tag.
+      const nTampered = Buffer.from(original);
+      nTampered[7] = nTampered[7]! ^ 0x01;
+      await writeFile(path, nTampered);
       await expectLocked(store.get('client'));
       // Truncated and empty files too.
       await writeFile(path, original.subarray(0, original.length - 1));
@@ -131,7 +132,7 @@ describe('EncryptedFileSecretStore', () => {
 
   it('two instances writing at once keep each other\'s names', async () => {
     const a = store;
-    const b = new EncryptedFileSecretStore({ path, passphrase: PASSPHRASE });
+    const b = second;
     await Promise.all([
       ...Array.from({ length: 8 }, (_, i) => a.set(`a-${i}`, `value-a-${i}`)),
       ...Array.from({ length: 8 }, (_, i) => b.set(`b-${i}`, `value-b-${i}`)),

@@ -79,15 +79,38 @@ describe('createCachePlugin with real msal-node', () => {
     expect(cache.calls.get).toBe(gets + 1);
   });
 
-  it('concurrent cold acquisitions under cache.lock make one token request', async () => {
+  it('concurrent cold acquisitions under plugin.withLock make one token request', async () => {
     const entra = createFakeEntra({ tokenDelayMs: 50 });
     const cache = new MemoryTokenCache();
     const apps = [createApp(cache, entra), createApp(cache, entra), createApp(cache, entra)];
-    const results = await Promise.all(
-      apps.map(({ app }) => withTokenCacheLock(cache, PARTITION_KEY, () => app.acquireTokenByClientCredential(request))),
-    );
+    const results = await Promise.all(apps.map(({ app, plugin }) => plugin.withLock(() => app.acquireTokenByClientCredential(request))));
     expect(entra.tokenRequests).toBe(1);
     expect(new Set(results.map((r) => r?.accessToken)).size).toBe(1);
+    // withTokenCacheLock gives the same with the partition key.
+    const more = createApp(cache, entra);
+    await withTokenCacheLock(cache, PARTITION_KEY, () => more.app.acquireTokenByClientCredential(request));
+    expect(entra.tokenRequests).toBe(1);
+  });
+
+  it('withLock() skips the lock while the local copy is warm, and survives a failing lock', async () => {
+    const entra = createFakeEntra();
+    const inner = new MemoryTokenCache();
+    const lock = vi.fn((key: string, fn: () => Promise<unknown>) => inner.lock(key, fn));
+    const cache = Object.assign(countingCache(inner), { lock });
+    const { app, plugin } = createApp(cache, entra);
+    expect(plugin.warm).toBe(false);
+    await plugin.withLock(() => app.acquireTokenByClientCredential(request));
+    expect(lock).toHaveBeenCalledTimes(1);
+    expect(plugin.warm).toBe(true);
+    await plugin.withLock(() => app.acquireTokenByClientCredential(request));
+    expect(lock).toHaveBeenCalledTimes(1);
+
+    const onError = vi.fn();
+    const broken = Object.assign(new MemoryTokenCache(), { lock: async () => Promise.reject(new Error('lock down')) });
+    const other = createApp(broken, entra, { onError });
+    const result = await other.plugin.withLock(() => other.app.acquireTokenByClientCredential(request));
+    expect(result?.accessToken).toBeTruthy();
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'lock down' }));
   });
 
   it('errors of the external cache are reported and never fail the acquisition', async () => {

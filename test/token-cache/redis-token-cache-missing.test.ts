@@ -23,7 +23,7 @@ describe('RedisTokenCache({ url }) without ioredis', () => {
     const cache = new RedisTokenCache({
       client: {
         get: async (k) => store.get(k) ?? null,
-        set: async (k, v) => void store.set(k, v),
+        set: async (k: string, v: string) => void store.set(k, v),
         del: async (k) => Number(store.delete(k)),
       },
     });

@@ -111,8 +111,8 @@ export async function sendCommand(argv: string[], ctx: CliContext): Promise<numb
     const error = e instanceof MailerError ? e : new MailerError({ code: 'UNKNOWN', message: scrub(String((e as Error)?.message ?? e), ctx.secrets) }, ctx.secrets);
     if (json) ctx.out(`${JSON.stringify({ ok: false, error: error.toJSON() }, null, 2)}\n`);
     else ctx.err(formatError(error, ctx.errColor, error.code === 'DELIVERY_UNKNOWN' ? 'Delivery unknown' : 'Not sent'));
-    // A message the library refuses before sending is a usage error, like a bad flag.
-    return error.code === 'MESSAGE_INVALID' ? 2 : 1;
+    // A message the library refuses before any request (no HTTP status) is a usage error, like a bad flag.
+    return error.code === 'MESSAGE_INVALID' && error.status === undefined ? 2 : 1;
   } finally {
     await mailer.close();
   }

@@ -25,6 +25,15 @@ Exit codes: 0 every check passed (warnings and skips allowed), 1 a check failed,
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...HELP_OPTION, to: { type: 'string' }, json: { type: 'boolean' } } as const;
 
+/** The library names its options (`to`, `secretExpiresAt`); on the command line they are flags. */
+function forTheCommandLine(report: VerifyReport): VerifyReport {
+  const words = (text: string) => text.replace(/`secretExpiresAt`/g, '`--secret-expires-at`').replace(/pass `to`/g, 'pass `--to`');
+  return {
+    ...report,
+    checks: report.checks.map((c) => ({ ...c, message: words(c.message), ...(c.fix !== undefined ? { fix: words(c.fix) } : {}) })),
+  };
+}
+
 export async function verifyCommand(argv: string[], ctx: CliContext): Promise<number> {
   const values = parseCommandArgs(argv, OPTIONS, 'verify');
   if (flag(values, 'help')) {
@@ -47,6 +56,6 @@ export async function verifyCommand(argv: string[], ctx: CliContext): Promise<nu
   } finally {
     await mailer.close();
   }
-  ctx.out(json ? `${JSON.stringify(report, null, 2)}\n` : formatChecklist(report, ctx.color));
+  ctx.out(json ? `${JSON.stringify(report, null, 2)}\n` : formatChecklist(forTheCommandLine(report), ctx.color));
   return report.ok ? 0 : 1;
 }

@@ -1,0 +1,20 @@
+import { chromium } from 'playwright-core';
+import { it } from 'vitest';
+import { startEmulator } from '../../src/emulator';
+import { emulatorClient } from './helpers';
+it('debug', async () => {
+  const e = await startEmulator();
+  const c = emulatorClient(e);
+  await c.graph('POST', '/v1.0/users/sender%40contoso.onmicrosoft.com/sendMail', { body: { message: { subject: 'S', body: { contentType: 'HTML', content: '<h1 style="color:#0f6cbd">Invoice</h1><p>Dear Ann</p>' }, toRecipients: [{ emailAddress: { address: 'a@example.com' } }] } } });
+  const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--headless','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync','--ignore-certificate-errors'] });
+  const ctx = await b.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 760 } });
+  const p = await ctx.newPage();
+  p.on('console', (m) => console.log('CONSOLE', m.type(), m.text()));
+  await p.goto(e.url + '/');
+  await p.locator('#list .item').first().click();
+  await p.frameLocator('.body iframe').locator('h1').waitFor();
+  await p.waitForTimeout(500);
+  await p.screenshot({ path: '/tmp/dbg1.png' });
+  console.log('frames', p.frames().map((f) => f.url()));
+  await b.close(); await c.close(); await e.close();
+}, 30000);

@@ -1,0 +1,93 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The tarball a user installs: built with `npm pack`, installed into a separate project, used only through its
+// public exports, against the emulator over real HTTPS.
+const root = resolve(__dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'o365-pack-'));
+const project = join(work, 'consumer');
+
+beforeAll(() => {
+  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error('npm pack produced no tarball');
+  execFileSync('mkdir', ['-p', project]);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  execFileSync('npm', ['install', join(work, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
+}, 480_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function node(file: string, source: string) {
+  writeFileSync(join(project, file), source);
+  const run = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('the packed tarball in a separate project', () => {
+  it('sends a message with every field through the emulator, and gives the documented codes for bad input', () => {
+    const run = node(
+      'consumer.mjs',
+      `
+      import { O365OAuthMailer, MailerError } from 'o365-oauth-mailer';
+      import { startEmulator } from 'o365-oauth-mailer/emulator';
+      const emulator = await startEmulator();
+      const mailer = new O365OAuthMailer(emulator.mailerConfig());
+      const result = await mailer.send({
+        to: ['Ann Lee <ann@contoso.com>', 'bob@contoso.com'], cc: 'carol@contoso.com', bcc: { address: 'audit@contoso.com' },
+        replyTo: 'noreply@contoso.com', subject: 'Packed', text: 'plain', html: '<b>html</b>', importance: 'low',
+        headers: { 'X-One': '1' }, attachments: [{ filename: 'a.csv', content: 'x,y' }, { filename: 'i.png', content: Buffer.from([1]), cid: 'i' }],
+      });
+      const codes = [];
+      for (const bad of [{ subject: 'no recipients' }, { to: 'nope' }, { to: 'a@b.co', headers: { Bad: 'x' } }]) {
+        try { await mailer.send(bad); } catch (e) { codes.push(e instanceof MailerError ? e.code : String(e)); }
+      }
+      let config;
+      try { new O365OAuthMailer({ authType: 'basic' }); } catch (e) { config = [e.code, e.message.includes('Basic authentication')]; }
+      const m = emulator.messages[0];
+      console.log(JSON.stringify({ result, codes, config, m: { subject: m.subject, body: m.body, importance: m.importance, headers: m.headers, attachments: m.attachments.map((a) => a.name), to: m.to.length, cc: m.cc.length, bcc: m.bcc.length, replyTo: m.replyTo.length } }));
+      await mailer.close(); await emulator.close();
+      `,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.result).toMatchObject({ accepted: ['ann@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'audit@contoso.com'], attempts: 1 });
+    expect(out.codes).toEqual(['MESSAGE_INVALID', 'MESSAGE_INVALID', 'MESSAGE_INVALID']);
+    expect(out.config).toEqual(['CONFIG_INVALID', true]);
+    expect(out.m).toEqual({
+      subject: 'Packed',
+      body: { contentType: 'html', content: '<b>html</b>' },
+      importance: 'low',
+      headers: [{ name: 'X-One', value: '1' }],
+      attachments: ['a.csv', 'i.png'],
+      to: 2,
+      cc: 1,
+      bcc: 1,
+      replyTo: 1,
+    });
+  });
+
+  it('require() works too, and the main entry loads neither the emulator nor isomorphic-fetch (no punycode warning)', () => {
+    const run = node(
+      'consumer.cjs',
+      `
+      const lib = require('o365-oauth-mailer');
+      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar/.test(k));
+      console.log(JSON.stringify({ mailer: typeof lib.O365OAuthMailer, error: typeof lib.MailerError, loaded }));
+      `,
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).not.toMatch(/punycode|DeprecationWarning/);
+    expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', error: 'function', loaded: [] });
+  });
+
+  it('ships the o365-mailer bin', () => {
+    const run = spawnSync(join(project, 'node_modules/.bin/o365-mailer'), ['--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/verify/);
+  });
+});
