@@ -220,7 +220,8 @@ table.meta td { padding: 2px 0; word-break: break-word; }
       frame.setAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
       frame.setAttribute('referrerpolicy', 'no-referrer');
       frame.setAttribute('title', 'Message body');
-      frame.srcdoc = '<!doctype html><meta charset="utf-8"><base target="_blank">' + html;
+      frame.srcdoc = '<!doctype html><meta charset="utf-8"><base target="_blank">' +
+        '<style>:where(body){font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d2433;margin:16px}</style>' + html;
       body.appendChild(frame);
     } else {
       body.appendChild(el('pre', 'text-body', m.body.content));

@@ -24,7 +24,7 @@ export function isReadableLike(value: unknown): value is Readable {
 export function fileNameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'is empty';
   if (hasControlChar(name)) return `contains a line break or another control character: ${describeValue(name)}`;
-  if (false) return `contains a path separator (/ or \\): ${describeValue(name)}`;
+  if (/[/\\]/.test(name)) return `contains a path separator (/ or \\): ${describeValue(name)}`;
   if (name === '.' || name === '..') return `is ${describeValue(name)}, which is not a file name`;
   return undefined;
 }

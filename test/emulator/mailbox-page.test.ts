@@ -12,6 +12,7 @@ let client: EmulatorClient;
 let browser: Browser;
 let token: string;
 
+const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const attachmentBytes = Buffer.from('%PDF-1.4\nemulator test attachment \u00e9\u00e8\n%%EOF\n', 'utf8');
 
 describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () => {
@@ -43,6 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () =>
           internetMessageHeaders: [{ name: 'X-Invoice', value: '2026-11' }],
           attachments: [
             { '@odata.type': '#microsoft.graph.fileAttachment', name: 'invoice.pdf', contentType: 'application/pdf', contentBytes: attachmentBytes.toString('base64') },
+            { '@odata.type': '#microsoft.graph.fileAttachment', name: 'logo.png', contentType: 'image/png', contentBytes: PNG_1x1, isInline: true, contentId: 'logo' },
           ],
         },
       },
@@ -93,8 +95,13 @@ describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () =>
     expect(await frame.getAttribute('sandbox')).toBe('allow-popups allow-popups-to-escape-sandbox');
     await expect.poll(() => page.frameLocator('.body iframe').locator('p').textContent()).toBe('Dear Ann, your invoice is attached.');
 
-    const link = page.locator('.attachments a');
-    expect(await link.count()).toBe(1);
+    // The inline image referenced as cid:logo loads from the emulator despite the sandbox and CSP.
+    await expect
+      .poll(() => page.frameLocator('.body iframe').locator('img').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth))
+      .toBe(1);
+
+    const link = page.locator('.attachments a').filter({ hasText: 'invoice.pdf' });
+    expect(await page.locator('.attachments a').count()).toBe(2);
     expect(await link.textContent()).toContain('invoice.pdf');
     const href = await link.getAttribute('href');
     const download = await client.fetch(href!);
@@ -114,6 +121,7 @@ describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () =>
     await items.filter({ hasText: 'Invoice 2026-11 for Contoso' }).click();
     await expect.poll(() => page.locator('.msg-head h2').textContent()).toBe('Invoice 2026-11 for Contoso');
     await page.frameLocator('.body iframe').locator('h1').waitFor();
+    await page.waitForTimeout(600); // the sandboxed iframe paints in its own process
     await page.screenshot({ path: '/tmp/emulator-page.png' });
     expect(errors).toEqual([]);
     await context.close();

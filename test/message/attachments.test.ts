@@ -146,6 +146,21 @@ describe('resolveAttachments: path', () => {
     expectBytes(await fsp.readFile(file), data); // dispose never deletes the caller's file
   });
 
+  it('never reads a path whole: a 3 GiB sparse file (too big for readFile) resolves and streams a range', async () => {
+    const file = join(work, 'huge.iso');
+    const size = 3 * 1024 * MiB;
+    const handle = await fsp.open(file, 'w');
+    await handle.truncate(size);
+    await handle.write(Buffer.from('TAIL'), 0, 4, size - 4);
+    await handle.close();
+    const [a] = await resolveAttachments([{ path: file }]);
+    if (!a) throw new Error('no attachment');
+    expect(a.size).toBe(size);
+    expect(a.contentType).toBe('application/octet-stream');
+    expectBytes(await collect(a.open(size - 6, size)), Buffer.from('\0\0TAIL', 'latin1'));
+    expectBytes(await collect(a.open(1000, 1010)), Buffer.alloc(10));
+  });
+
   it('uses the given filename, contentType and cid', async () => {
     const file = join(work, 'x.bin');
     await fsp.writeFile(file, 'abc');

@@ -18,7 +18,7 @@ it('probe', async () => {
   const upload = await new UploadServer().listen();
   const total = 26 * 3_932_160;
   const http = new HttpClient({ timeoutMs: 30000 });
-  for (const mode of ['nock', 'restored', 'nock']) {
+  for (const mode of ['nock', 'nock', 'nock', 'restored', 'restored', 'nock']) {
     if (mode === 'restored') nock.restore(); else if (!nock.isActive()) nock.activate();
     const url = upload.create(total);
     await run(mode, async (i) => {

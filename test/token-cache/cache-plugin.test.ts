@@ -95,8 +95,8 @@ describe('createCachePlugin with real msal-node', () => {
   it('withLock() skips the lock while the local copy is warm, and survives a failing lock', async () => {
     const entra = createFakeEntra();
     const inner = new MemoryTokenCache();
-    const lock = vi.fn((key: string, fn: () => Promise<unknown>) => inner.lock(key, fn));
-    const cache = Object.assign(countingCache(inner), { lock });
+    const lock = vi.fn(<T>(key: string, fn: () => Promise<T>) => inner.lock(key, fn));
+    const cache = { get: (k: string) => inner.get(k), set: (k: string, v: string, ttl?: number) => inner.set(k, v, ttl), lock };
     const { app, plugin } = createApp(cache, entra);
     expect(plugin.warm).toBe(false);
     await plugin.withLock(() => app.acquireTokenByClientCredential(request));
@@ -106,7 +106,8 @@ describe('createCachePlugin with real msal-node', () => {
     expect(lock).toHaveBeenCalledTimes(1);
 
     const onError = vi.fn();
-    const broken = Object.assign(new MemoryTokenCache(), { lock: async () => Promise.reject(new Error('lock down')) });
+    const plain = new MemoryTokenCache();
+    const broken = { get: (k: string) => plain.get(k), set: (k: string, v: string, ttl?: number) => plain.set(k, v, ttl), lock: async () => Promise.reject(new Error('lock down')) };
     const other = createApp(broken, entra, { onError });
     const result = await other.plugin.withLock(() => other.app.acquireTokenByClientCredential(request));
     expect(result?.accessToken).toBeTruthy();
