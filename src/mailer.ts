@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
-import { createCachePlugin } from './auth/cache-plugin';
+import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
 import { createMsalApp } from './auth/msal-app';
 import { TokenProvider, type AccessToken } from './auth/token-provider';
@@ -49,6 +49,7 @@ export class O365OAuthMailer {
   readonly #runner: GraphRunner;
   readonly #policy: RetryPolicy;
   readonly #userPath: string;
+  readonly #cachePlugin: MailerCachePlugin | undefined;
   #app: Promise<ConfidentialClientApplication> | undefined;
 
   /**
@@ -67,7 +68,22 @@ export class O365OAuthMailer {
     });
     this.#network = new MsalNetworkModule(this.#http);
     const context = () => this.#context();
-    this.#tokens = new TokenProvider({ app: () => this.#msalApp(), network: this.#network, scope: this.#config.scope, secrets, context });
+    const { tokenCache, clientId, tenantId } = this.#config;
+    // Without a shared cache, msal-node's own in-memory cache (one per mailer) is the cache: no plugin needed.
+    this.#cachePlugin = tokenCache
+      ? createCachePlugin(tokenCache, `${clientId}.${tenantId}`, {
+          onError: (e) => this.#logger.warn?.('The shared token cache failed; continuing without it.', { error: String((e as Error)?.message ?? e) }),
+        })
+      : undefined;
+    const plugin = this.#cachePlugin;
+    this.#tokens = new TokenProvider({
+      app: () => this.#msalApp(),
+      network: this.#network,
+      scope: this.#config.scope,
+      secrets,
+      context,
+      ...(plugin ? { lock: <T>(fn: () => Promise<T>) => plugin.withLock(fn) } : {}),
+    });
     this.#policy = new RetryPolicy({ maxRetries: this.#config.maxRetries, maxDelayMs: this.#config.maxDelayMs });
     this.#runner = new GraphRunner({
       api: new GraphApi(this.#config.cloud.graphEndpoint, this.#http),
@@ -235,8 +251,7 @@ export class O365OAuthMailer {
       custom: c.cloud.custom,
       clientSecret: secret,
       networkClient: this.#network,
-      // Without a shared cache, msal-node's own in-memory cache (one per mailer) is the cache: no plugin needed.
-      ...(c.tokenCache ? { cachePlugin: createCachePlugin(c.tokenCache, `${c.clientId}.${c.tenantId}`, { onError: (e) => this.#logger.warn?.('The shared token cache failed; continuing without it.', { error: String((e as Error)?.message ?? e) }) }) } : {}),
+      ...(this.#cachePlugin ? { cachePlugin: this.#cachePlugin } : {}),
       logger: this.#logger,
     });
   }

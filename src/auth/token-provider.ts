@@ -36,6 +36,11 @@ export interface TokenProviderOptions {
   secrets: () => readonly string[];
   /** Wording context for the catalogue. */
   context: () => CatalogueContext;
+  /**
+   * Serialises cached (non-fresh) acquisitions across mailers and processes that share a TokenCache, so that
+   * cold starts make one token request between them. @default none
+   */
+  lock?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The clock. @default Date.now */
   now?: () => number;
 }
@@ -96,9 +101,9 @@ export class TokenProvider {
     const scope: NetworkScope = {};
     this.#acquisitions++;
     try {
-      const result = await this.#options.network.run(scope, () =>
-        app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache }),
-      );
+      const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache });
+      const lock = this.#options.lock;
+      const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));
       if (!result?.accessToken) {
         throw new MailerError(catalogued('AUTH_FAILED', 'Entra ID answered without an access token.'));
       }

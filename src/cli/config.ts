@@ -7,7 +7,6 @@ import { MailerError } from '../errors/mailer-error';
 import { O365OAuthMailer } from '../mailer';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file-secret-store';
 import { KeyringSecretStore } from '../secrets/keyring-secret-store';
-import type { SecretStore } from '../secrets/secret-store';
 import { intOption, str, type OptionSpecs, type ParsedValues } from './args';
 import { UsageError, type CliContext } from './io';
 import { promptHidden } from './prompt';
@@ -185,7 +184,7 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
     case 'file': {
       const path = plan.path as string;
       const passphrase = await passphraseFor(ctx, path, command);
-      config.secretStore = new EncryptedFileSecretStore({ path, passphrase }) satisfies SecretStore;
+      config.secretStore = new EncryptedFileSecretStore({ path, passphrase });
       break;
     }
     case 'prompt': {

@@ -1,8 +1,4 @@
 import { scrub } from '../errors/redact';
-import { EMULATOR_HELP, emulatorCommand } from './commands/emulator';
-import { SECRET_HELP, secretCommand } from './commands/secret';
-import { SEND_HELP, sendCommand } from './commands/send';
-import { VERIFY_HELP, verifyCommand } from './commands/verify';
 import { Interrupted, UsageError, createContext, type CliContext, type CliIO } from './io';
 import { readVersion } from './version';
 
@@ -29,11 +25,29 @@ O365_SENDER. The client secret is never taken from a flag.
 Exit codes: 0 success, 1 failure (a check failed, the mail was not sent), 2 usage error.
 `;
 
-const COMMANDS: Record<string, { run: (argv: string[], ctx: CliContext) => Promise<number>; help: string }> = {
-  verify: { run: verifyCommand, help: VERIFY_HELP },
-  send: { run: sendCommand, help: SEND_HELP },
-  secret: { run: secretCommand, help: SECRET_HELP },
-  emulator: { run: emulatorCommand, help: EMULATOR_HELP },
+interface Command {
+  run(argv: string[], ctx: CliContext): Promise<number>;
+  help: string;
+}
+
+// Loaded on demand, so `--help` and `--version` do not load msal-node, undici and the rest.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  verify: async () => {
+    const m = await import('./commands/verify');
+    return { run: m.verifyCommand, help: m.VERIFY_HELP };
+  },
+  send: async () => {
+    const m = await import('./commands/send');
+    return { run: m.sendCommand, help: m.SEND_HELP };
+  },
+  secret: async () => {
+    const m = await import('./commands/secret');
+    return { run: m.secretCommand, help: m.SECRET_HELP };
+  },
+  emulator: async () => {
+    const m = await import('./commands/emulator');
+    return { run: m.emulatorCommand, help: m.EMULATOR_HELP };
+  },
 };
 
 /**
@@ -63,16 +77,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         ctx.out(MAIN_HELP);
         return 0;
       }
-      const command = COMMANDS[topic];
-      if (!command) throw new UsageError(`Unknown command ${JSON.stringify(topic)}.`);
-      ctx.out(command.help);
+      const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
+      if (!load) throw new UsageError(`Unknown command ${JSON.stringify(topic)}.`);
+      ctx.out((await load()).help);
       return 0;
     }
-    const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-    if (!command) {
+    const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+    if (!load) {
       throw new UsageError(first.startsWith('-') ? `Unknown option ${first.split('=')[0]}: give a command first.` : `Unknown command ${JSON.stringify(first)}.`);
     }
-    return await command.run(rest, ctx);
+    return await (await load()).run(rest, ctx);
   } catch (e) {
     if (e instanceof UsageError) {
       ctx.err(`o365-mailer: ${e.message}\n`);

@@ -2,10 +2,10 @@ import type { AccessTokenClaims } from './access-token';
 import type { EmulatorContext, RouteRequest } from './context';
 import type { MailboxRecord } from './directory';
 import { GRAPH_MESSAGES, graphError, graphHeaders, type GraphIds } from './graph-errors';
-import { bodyPreview } from './html-text';
 import { emptyReply, header, jsonReply, readBody, type Reply } from './http-io';
 import { dotnetTimestamp, newItemId, newOpaqueToken } from './ids';
 import type { DraftAttachment, DraftRecord } from './mail-store';
+import { attachmentResource, messageResource, odataUser } from './graph-resources';
 import {
   parseAttachmentPost,
   parseDraft,
@@ -83,69 +83,6 @@ function resolveRoute(method: string, rest: string[]): Route | { unknownSegment:
     return { unknownSegment: rest[3]! };
   }
   return { unknownSegment: rest[2]! };
-}
-
-function odataUser(mailbox: MailboxRecord): string {
-  return encodeURIComponent(mailbox.address);
-}
-
-function attachmentResource(ctx: EmulatorContext, mailbox: MailboxRecord, draft: DraftRecord, a: DraftAttachment, withBytes: boolean): Record<string, unknown> {
-  return {
-    '@odata.context': `${ctx.url}/v1.0/$metadata#users('${odataUser(mailbox)}')/messages('${encodeURIComponent(draft.id)}')/attachments/$entity`,
-    '@odata.type': '#microsoft.graph.fileAttachment',
-    '@odata.mediaContentType': a.contentType,
-    id: a.id,
-    lastModifiedDateTime: a.lastModified.toISOString().slice(0, 19) + 'Z',
-    name: a.name,
-    contentType: a.contentType,
-    size: a.size,
-    isInline: a.isInline,
-    contentId: a.contentId ?? null,
-    contentLocation: null,
-    ...(withBytes ? { contentBytes: a.content.toString('base64') } : {}),
-  };
-}
-
-function recipientsJson(list: ParsedMessage['to']): unknown[] {
-  return list.map((r) => ({ emailAddress: { name: r.name ?? r.address, address: r.address } }));
-}
-
-function messageResource(ctx: EmulatorContext, mailbox: MailboxRecord, draft: DraftRecord): Record<string, unknown> {
-  const m = draft.message;
-  const created = draft.createdAt.toISOString().slice(0, 19) + 'Z';
-  const preview = bodyPreview(m.body, 255);
-  return {
-    '@odata.context': `${ctx.url}/v1.0/$metadata#users('${odataUser(mailbox)}')/messages/$entity`,
-    '@odata.etag': `W/"${draft.changeKey}"`,
-    id: draft.id,
-    createdDateTime: created,
-    lastModifiedDateTime: created,
-    changeKey: draft.changeKey,
-    categories: [],
-    receivedDateTime: created,
-    sentDateTime: created,
-    hasAttachments: draft.attachments.some((a) => !a.isInline),
-    internetMessageId: `<${draft.changeKey}@${mailbox.address.split('@')[1] ?? 'emulator'}>`,
-    subject: m.subject,
-    bodyPreview: preview,
-    importance: m.importance ?? 'normal',
-    parentFolderId: 'Drafts',
-    conversationId: draft.id.slice(0, 40),
-    isDeliveryReceiptRequested: false,
-    isReadReceiptRequested: false,
-    isRead: true,
-    isDraft: true,
-    webLink: `${ctx.url}/#${encodeURIComponent(draft.id)}`,
-    inferenceClassification: 'focused',
-    body: { contentType: m.body.contentType, content: m.body.content },
-    sender: m.from ? { emailAddress: { name: m.from.name ?? m.from.address, address: m.from.address } } : null,
-    from: m.from ? { emailAddress: { name: m.from.name ?? m.from.address, address: m.from.address } } : null,
-    toRecipients: recipientsJson(m.to),
-    ccRecipients: recipientsJson(m.cc),
-    bccRecipients: recipientsJson(m.bcc),
-    replyTo: recipientsJson(m.replyTo),
-    flag: { flagStatus: 'notFlagged' },
-  };
 }
 
 function sendAsProblem(mailbox: MailboxRecord, message: ParsedMessage): GraphProblem | undefined {

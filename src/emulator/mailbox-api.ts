@@ -40,6 +40,10 @@ export function messageSummary(m: EmulatorMessage): Record<string, unknown> {
   };
 }
 
+function rfc5987(value: string): string {
+  return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 function asciiFilename(name: string): string {
   const cleaned = name.replace(/[^\x20-\x7e]|["\\]/g, '_').trim();
   return cleaned === '' ? 'attachment' : cleaned;
@@ -57,7 +61,7 @@ function download(m: EmulatorMessage, index: number, inline: boolean): Reply {
     status: 200,
     headers: {
       'content-type': disposition === 'inline' ? type : SAFE_TYPE.test(type) && !/html|xml|javascript|svg/i.test(type) ? type : 'application/octet-stream',
-      'content-disposition': `${disposition}; filename="${asciiFilename(a.name)}"; filename*=UTF-8''${encodeURIComponent(a.name || 'attachment')}`,
+      'content-disposition': `${disposition}; filename="${asciiFilename(a.name)}"; filename*=UTF-8''${rfc5987(a.name || 'attachment')}`,
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
       'cache-control': 'no-store',

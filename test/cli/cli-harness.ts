@@ -1,12 +1,26 @@
 import { mkdtempSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { afterAll } from 'vitest';
 import { run, type CliIO } from '../../src/cli/run';
 import { CLIENT, SECRET, SENDER, TENANT } from '../helpers/microsoft';
 
 /** An empty home folder: no test finds a real ~/.config/o365-oauth-mailer/secret.enc. */
 export const EMPTY_HOME = mkdtempSync(join(tmpdir(), 'o365-cli-home-'));
+const made: string[] = [EMPTY_HOME];
+
+/** A temporary folder, removed after the test file. */
+export async function tempDir(prefix = 'o365-cli-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 /** The four settings in the environment, as a deployment would set them. */
 export const ENV = {

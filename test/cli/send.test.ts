@@ -1,15 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nock from 'nock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SendResult } from '../../src/message/types';
 import { GRAPH, SECRET, SENDER, SEND_PATH, fakeJwt, graphError, tokenEndpoint, tokenReply } from '../helpers/microsoft';
-import { ANSI, ENV, cli } from './cli-harness';
+import { ANSI, ENV, cli, tempDir } from './cli-harness';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'o365-cli-send-'));
+  dir = await tempDir();
 });
 
 const USER = `/v1.0/users/${encodeURIComponent(SENDER)}`;

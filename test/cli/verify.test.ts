@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/verify/types';
 import { GRAPH, SECRET, SEND_PATH, entraError, fakeJwt, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
-import { ANSI, ENV, cli } from './cli-harness';
+import { ANSI, ENV, cli, tempDir } from './cli-harness';
 
 const CHECK_IDS = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'test-email'];
 const TOKEN = fakeJwt({ roles: ['Mail.Send'] });
@@ -189,10 +191,7 @@ describe('o365-mailer verify', () => {
   });
 
   it('a custom cloud takes --authority-host, --graph-endpoint and the --ca-file PEM', async () => {
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = await mkdtemp(join(tmpdir(), 'o365-cli-ca-'));
+    const dir = await tempDir();
     const ca = join(dir, 'ca.pem');
     await writeFile(ca, 'not a certificate');
     const bad = await cli(['verify', '--authority-host', 'https://login.example.test', '--graph-endpoint', 'https://graph.example.test', '--ca-file', ca]);

@@ -5,7 +5,7 @@ import { bytes, emulatorClient } from './helpers';
 
 const USER = '/v1.0/users/sender%40contoso.onmicrosoft.com';
 
-async function fullFlow(logger?: Logger): Promise<{ secrets: string[]; lines: string }> {
+async function fullFlow(logger?: Logger): Promise<string[]> {
   const emulator = await startEmulator({ apps: [{ roles: ['Mail.Send', 'Mail.ReadWrite'] }], ...(logger ? { logger } : {}) });
   const client = emulatorClient(emulator);
   try {
@@ -29,7 +29,7 @@ async function fullFlow(logger?: Logger): Promise<{ secrets: string[]; lines: st
     const authtoken = new URL(session.uploadUrl).searchParams.get('authtoken')!;
     const paths = JSON.stringify(emulator.requests);
     for (const secret of [emulator.clientSecret, token, authtoken, 'wrong-secret-value']) expect(paths).not.toContain(secret);
-    return { secrets: [emulator.clientSecret, token, authtoken, 'wrong-secret-value'], lines: '' };
+    return [emulator.clientSecret, token, authtoken, 'wrong-secret-value'];
   } finally {
     await client.close();
     await emulator.close();
@@ -45,7 +45,7 @@ describe('logging', () => {
       lines.push(`${level} ${message} ${JSON.stringify(details ?? {})}`);
     };
     const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-    const { secrets } = await fullFlow(logger);
+    const secrets = await fullFlow(logger);
     const all = lines.join('\n');
     expect(lines.length).toBeGreaterThan(5);
     expect(all).toContain('/token');

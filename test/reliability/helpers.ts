@@ -174,9 +174,10 @@ export async function until(check: () => boolean, limitMs = 5_000): Promise<void
 }
 
 /** The garbage collector, exposed at run time when the process was not started with --expose-gc. */
-export function exposeGc(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
+export function exposeGc(): (options?: { type?: 'major' | 'minor' }) => void {
+  type Gc = (options?: { type?: 'major' | 'minor' }) => void;
+  const existing = (globalThis as { gc?: Gc }).gc;
   if (existing) return existing;
   setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+  return runInNewContext('gc') as Gc;
 }

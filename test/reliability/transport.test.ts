@@ -1,6 +1,7 @@
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MailerError, O365OAuthMailer } from '../../src/index';
+import { READ_WRITE_TOKEN, USER_PATH, UploadServer } from './draft-fakes';
 import {
   LOCAL_SEND_PATH,
   authorityServer,
@@ -123,10 +124,13 @@ describe('ambiguous outcomes are never repeated', () => {
   });
 
   it('a sendMail request that is never answered → DELIVERY_UNKNOWN after timeoutMs, exactly one request', async () => {
-    const { authority, graph } = await servers(() => {
-      /* never answers */
+    // The first mail is answered (it warms the token and the connection, so that the time limit meets only the
+    // Graph request); the second is never answered.
+    const { authority, graph } = await servers((_req, res) => {
+      if (graph.received.length === 1) json(res, 202, undefined);
     });
     const mailer = mailerFor(authority, graph, { timeoutMs: 300 });
+    await mailer.send(mail);
     const started = performance.now();
     const err = (await rejectionOf(mailer.send(mail))) as MailerError;
     const elapsed = performance.now() - started;
@@ -134,7 +138,7 @@ describe('ambiguous outcomes are never repeated', () => {
     expect(err.retriable).toBe(false);
     expect(err.message).toMatch(/may have been sent/);
     expect(err.message).toMatch(/Sent Items/);
-    expect(graph.received).toHaveLength(1);
+    expect(graph.received).toHaveLength(2);
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(3_000);
   });
@@ -156,16 +160,52 @@ describe('timeoutMs applies to token requests', () => {
         /* never answers */
       },
     });
-    const mailer = mailerFor(authority, graph, { timeoutMs: 300 });
+    // 1 s: enough for the metadata request and the TLS handshakes on a loaded machine; the token POST never answers.
+    const mailer = mailerFor(authority, graph, { timeoutMs: 1_000 });
     const started = performance.now();
     const err = (await rejectionOf(mailer.send(mail))) as MailerError;
     const elapsed = performance.now() - started;
     expect(err).toBeInstanceOf(MailerError);
     expect(err.code).toBe('TIMEOUT');
+    expect(elapsed).toBeGreaterThanOrEqual(990);
     expect(err.retriable).toBe(true);
-    expect(elapsed).toBeLessThan(3_000);
+    expect(elapsed).toBeLessThan(5_000);
     expect(authority.received.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(graph.received).toEqual([]);
     expect(graph.connections).toBe(0);
+  });
+});
+
+describe('a lost /send reply on the draft route (real sockets)', () => {
+  it('the first /send connection is destroyed after the request was read; the second /send answers 404 ErrorItemNotFound → resolved, exactly two /send', async () => {
+    const upload = await new UploadServer().listen();
+    open.push(upload as unknown as LocalServer);
+    const sends: string[] = [];
+    const { authority, graph } = await servers(
+      (req, res, raw) => {
+        const path = req.path;
+        if (req.method === 'POST' && path === `${USER_PATH}/messages`) return json(res, 201, { id: 'AAMkDraft=' });
+        if (req.method === 'POST' && path.endsWith('/attachments/createUploadSession')) {
+          return json(res, 201, { uploadUrl: upload.create(JSON.parse(req.body.toString()).AttachmentItem.size), nextExpectedRanges: ['0-'] });
+        }
+        if (req.method === 'POST' && path.endsWith('/send')) {
+          sends.push(path);
+          if (sends.length === 1) return void raw.socket.destroy();
+          return json(res, 404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
+        }
+        return json(res, 400, { error: { code: 'BadRequest', message: `unexpected ${req.method} ${path}` } });
+      },
+      { token: READ_WRITE_TOKEN },
+    );
+    const mailer = mailerFor(authority, graph);
+    const result = await mailer.send({ ...mail, attachments: [{ filename: 'big.bin', content: Buffer.alloc(3_500_000, 7) }] });
+    expect(result.route).toBe('draft');
+    expect(result.attempts).toBe(2);
+    expect(sends).toEqual([`${USER_PATH}/messages/AAMkDraft%3D/send`, `${USER_PATH}/messages/AAMkDraft%3D/send`]);
+    expect(upload.puts.map((p) => p.contentRange)).toEqual(['bytes 0-3499999/3500000']);
+    expect(graph.received.filter((r) => r.method === 'DELETE')).toEqual([]);
+    // The bearer token reached the custom Graph host (customHosts without the port), never the upload URL.
+    expect(graph.received.every((r) => /^Bearer eyJ/.test(String(r.headers.authorization)))).toBe(true);
+    expect(upload.puts[0]?.authorization).toBeUndefined();
   });
 });

@@ -152,7 +152,7 @@ describe('EncryptedFileSecretStore', () => {
     const results = await Promise.all([
       runNode(child, [path, 'p1', '10', barrierDir], env),
       runNode(child, [path, 'p2', '10', barrierDir], env),
-    ]);
+    ]).finally(() => rm(dirname(child), { recursive: true, force: true }));
     for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'done\n' });
     expect(await store.get('client')).toBe(SECRET);
     for (const prefix of ['p1', 'p2']) {

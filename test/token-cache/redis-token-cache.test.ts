@@ -67,12 +67,10 @@ describe.skipIf(skipReason !== undefined)('RedisTokenCache against a real redis-
     expect(second?.fromCache).toBe(true);
   });
 
-  it('concurrent cold mailers under lock() make one token request', async () => {
+  it('concurrent cold mailers under plugin.withLock() (a Redis lock) make one token request', async () => {
     const entra = createFakeEntra({ tokenDelayMs: 100 });
-    const mailers = [byUrl('test:lock:'), byUrl('test:lock:'), byUrl('test:lock:')].map((cache) => ({ cache, ...createApp(cache, entra) }));
-    const results = await Promise.all(
-      mailers.map(({ cache, app }) => withTokenCacheLock(cache, PARTITION_KEY, () => app.acquireTokenByClientCredential(request))),
-    );
+    const mailers = [byUrl('test:lock:'), byUrl('test:lock:'), byUrl('test:lock:')].map((cache) => createApp(cache, entra));
+    const results = await Promise.all(mailers.map(({ app, plugin }) => plugin.withLock(() => app.acquireTokenByClientCredential(request))));
     expect(entra.tokenRequests).toBe(1);
     expect(new Set(results.map((r) => r?.accessToken)).size).toBe(1);
     expect(await admin.exists(`test:lock:${PARTITION_KEY}:lock`)).toBe(0);
