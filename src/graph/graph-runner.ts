@@ -80,6 +80,8 @@ export class GraphRunner {
             ...(refused !== undefined ? { replacing: refused } : {}),
           });
           used = token.token;
+          // A slot or a warm token can arrive just as the caller cancels: then nothing has gone out yet.
+          if (op.signal?.aborted) throw abortedError(op.doing);
           return api.call({
             method: op.method,
             path: op.path,

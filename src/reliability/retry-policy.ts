@@ -44,7 +44,10 @@ export class RetryPolicy {
     return { retry: true, delayMs };
   }
 
-  /** Exponential backoff with full jitter, capped by `maxDelayMs`. */
+  /**
+   * Exponential backoff with jitter, capped by `maxDelayMs`: the ceiling doubles per retry from `baseDelayMs`
+   * (1 s), and the wait is drawn between half the ceiling and the ceiling ("equal jitter").
+   */
   backoff(retriesSoFar: number): number {
     const ceiling = Math.min(this.maxDelayMs, this.#baseDelayMs * 2 ** retriesSoFar);
     return Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);

@@ -55,7 +55,7 @@ describe('options.signal aborts a send at every stage with ABORTED, promptly', (
     await until(() => seen.length === 1);
     const { err, ms } = await abortAndMeasure(controller, queued);
     expect(err.code).toBe('ABORTED');
-    expect(err.message).toMatch(/slot|Cancelled/);
+    expect(err.message).toBe('Cancelled while waiting for a free mailbox slot.');
     expect(ms).toBeLessThan(100);
     await expect(first).resolves.toMatchObject({ attempts: 1 });
     // The queued message was never sent, and a later one takes the freed slot normally.
@@ -129,5 +129,30 @@ describe('options.signal aborts a send at every stage with ABORTED, promptly', (
     expect(err.message).not.toMatch(/may have been sent/);
     expect(ms).toBeLessThan(100);
     expect(posts).toBe(1);
+  });
+});
+
+describe('GraphRunner: a cancellation that lands as the slot is granted', () => {
+  it('sends nothing and does not claim the mail may have gone out', async () => {
+    const { GraphRunner } = await import('../../src/graph/graph-runner');
+    const { RetryPolicy } = await import('../../src/reliability/retry-policy');
+    const controller = new AbortController();
+    let calls = 0;
+    const runner = new GraphRunner({
+      api: { call: async () => ((calls++, { status: 202, headers: new Headers(), body: undefined })) } as never,
+      tokens: { getToken: async () => ({ token: 'warm', expiresOn: Date.now() + 3_600_000 }) } as never,
+      // The slot is granted, and in the same turn the caller cancels.
+      limiter: { run: async (fn: () => Promise<unknown>) => (controller.abort(), fn()) } as never,
+      policy: new RetryPolicy(),
+      secrets: () => [],
+      context: () => ({}),
+      logger: {},
+    });
+    const err = (await rejectionOf(
+      runner.run({ method: 'POST', path: '/users/x/sendMail', body: {}, clientRequestId: 'c', couldDeliver: true, doing: 'sending the mail', signal: controller.signal }),
+    )) as MailerError;
+    expect(err.code).toBe('ABORTED');
+    expect(err.message).not.toMatch(/may have been sent/);
+    expect(calls).toBe(0);
   });
 });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MailerError, O365OAuthMailer } from '../../src/index';
-import { GRAPH, fakeJwt, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { fakeJwt, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 import { AUTHTOKEN, DraftGraph, UploadServer, graphError, readWriteTokens } from './draft-fakes';
 import { rejectionOf } from './helpers';
 
@@ -254,11 +253,3 @@ describe('cancellation during the upload', () => {
     expect(upload.puts).toHaveLength(2);
   });
 });
-
-// The nock interceptors are persistent: make sure each test started from none of another's.
-afterEach(() => {
-  nock.cleanAll();
-  expect(nock.activeMocks()).toEqual([]);
-});
-
-void GRAPH;

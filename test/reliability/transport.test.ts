@@ -16,7 +16,7 @@ import {
 
 // Real sockets, real TLS: the failures are produced by a local server, not simulated inside fetch.
 let cert: TestCert;
-const open: Array<LocalServer | O365OAuthMailer> = [];
+const open: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   cert = await makeCert();
@@ -76,6 +76,20 @@ describe('connection failures before the request was written are retried', () =>
     expect(err).toBeInstanceOf(MailerError);
     expect(err.code).toBe('NETWORK');
     expect(err.retriable).toBe(true);
+    expect(graph.connections).toBe(3);
+    expect(graph.received).toEqual([]);
+  });
+
+  it('a Graph certificate the mailer does not trust fails the TLS handshake: retried, then NETWORK, nothing written', async () => {
+    const authority = await authorityServer(cert);
+    const stranger = await makeCert();
+    const graph = await httpsServer(stranger, (_req, res) => json(res, 202, undefined));
+    open.push(authority, graph);
+    const mailer = mailerFor(authority, graph, { retry: { maxRetries: 2, maxDelayMs: 20 } });
+    const err = (await rejectionOf(mailer.send(mail))) as MailerError;
+    expect(err.code).toBe('NETWORK');
+    expect(err.retriable).toBe(true);
+    expect(err.message).toMatch(/self-signed|certificate|SELF_SIGNED/i);
     expect(graph.connections).toBe(3);
     expect(graph.received).toEqual([]);
   });
@@ -179,7 +193,7 @@ describe('timeoutMs applies to token requests', () => {
 describe('a lost /send reply on the draft route (real sockets)', () => {
   it('the first /send connection is destroyed after the request was read; the second /send answers 404 ErrorItemNotFound → resolved, exactly two /send', async () => {
     const upload = await new UploadServer().listen();
-    open.push(upload as unknown as LocalServer);
+    open.push(upload);
     const sends: string[] = [];
     const { authority, graph } = await servers(
       (req, res, raw) => {
