@@ -129,8 +129,8 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     retriable: true,
   },
   ABORTED: {
-    summary: 'The call was cancelled through its AbortSignal before the mail was sent.',
-    fix: 'Nothing to fix: the caller cancelled. Send again if the mail is still wanted.',
+    summary: 'The call was cancelled through its AbortSignal. If it was cancelled while the mail itself was being sent, the message says that it may have gone out.',
+    fix: "Nothing to fix: the caller cancelled. Before sending again, check the sender's Sent Items when the message says the mail may have been sent.",
     retriable: false,
   },
   UNKNOWN: {
@@ -284,6 +284,10 @@ export function fromGraph(failure: GraphFailure, context: CatalogueContext = {})
     UNKNOWN: 'Microsoft Graph answered with an unexpected error.',
   };
   const init = fromEntry(code_, `${lead[code_] ?? CATALOGUE[code_].summary} (Graph answered ${quoted})`);
+  if (code === 'ErrorMessageSizeExceeded') {
+    init.message = `The message is larger than the tenant's maximum message size (Exchange's default is 35 MB). (Graph answered ${quoted})`;
+    init.fix = 'Send smaller attachments, or have an Exchange administrator raise the maximum send size of the mailbox or tenant (up to 150 MB, Set-Mailbox -MaxSendSize).';
+  }
   init.status = status;
   if (failure.requestId) init.requestId = failure.requestId;
   return init;

@@ -145,7 +145,7 @@ export class GraphRunner {
 
   /**
    * Runs `fn` holding one of the mailbox's request slots, for requests that are not Graph API calls but count
-   * against the mailbox all the same (upload-session PUTs).
+   * against the mailbox all the same (upload-session PUTs and GETs).
    */
   withSlot<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.#o.limiter.run(fn, signal);

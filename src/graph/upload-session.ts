@@ -30,20 +30,6 @@ export interface UploadOptions {
   onChunk?: (bytes: number) => void;
 }
 
-/** Reads a bounded stream (one chunk) into memory. */
-async function readAll(stream: Readable, signal?: AbortSignal): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  try {
-    for await (const part of stream) {
-      if (signal?.aborted) throw abortedError('uploading an attachment');
-      parts.push(part as Buffer);
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(parts);
-}
-
 /**
  * The start of the first of `nextExpectedRanges` (`["12345-"]`); `total` when the session expects nothing more (`[]`:
  * every byte is stored, e.g. when the answer to the last chunk was lost); undefined when absent or unreadable.
@@ -76,7 +62,6 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
   while (offset < total) {
     if (signal?.aborted) throw abortedError('uploading an attachment');
     const end = Math.min(offset + chunkBytes, total);
-    const chunk = await readAll(attachment.open(offset, end), signal);
     let status: number;
     let body: unknown;
     let retryAfter: string | null = null;
@@ -85,8 +70,13 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
         http.request({
           method: 'PUT',
           url: uploadUrl,
-          headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${total}` },
-          body: chunk,
+          headers: {
+            'Content-Type': 'application/octet-stream',
+            'Content-Length': String(end - offset),
+            'Content-Range': `bytes ${offset}-${end - 1}/${total}`,
+          },
+          // Streamed from the source: no chunk is ever held whole in memory.
+          body: attachment.open(offset, end),
           ...(signal ? { signal } : {}),
         }),
       );

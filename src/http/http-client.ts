@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
@@ -23,7 +24,11 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   url: string;
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  /**
+   * The body. A stream is sent as it is read, never held whole in memory: give its length in a
+   * `Content-Length` header (upload sessions require one).
+   */
+  body?: string | Uint8Array | Readable;
   /** The caller's cancellation. */
   signal?: AbortSignal;
 }
@@ -63,9 +68,14 @@ export class HttpClient {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const fetchImpl = this.#fetch ?? (await globalFetch());
-    const init: RequestInit & { dispatcher?: Dispatcher } = { method: req.method, signal };
+    const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal };
     if (req.headers) init.headers = req.headers;
-    if (req.body !== undefined) init.body = req.body as BodyInit;
+    if (req.body instanceof Readable) {
+      init.body = Readable.toWeb(req.body) as unknown as BodyInit;
+      init.duplex = 'half';
+    } else if (req.body !== undefined) {
+      init.body = req.body as BodyInit;
+    }
     const dispatcher = this.#dispatcherFor(req.url);
     if (dispatcher) init.dispatcher = dispatcher;
     try {
@@ -73,6 +83,7 @@ export class HttpClient {
       const text = await res.text();
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
+      if (req.body instanceof Readable) req.body.destroy();
       if (req.signal?.aborted) throw new TransportError('aborted', 'The operation was aborted.', target, { cause: err });
       if (timeout.aborted) {
         throw new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err });
