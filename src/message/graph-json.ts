@@ -32,6 +32,7 @@ export function toGraphMessage(m: NormalizedMessage): Message {
     subject: m.subject,
     body: { contentType: m.body.contentType as unknown as BodyType, content: m.body.content },
   };
+  if (m.from) message.from = recipients([m.from])[0];
   if (m.to.length > 0) message.toRecipients = recipients(m.to);
   if (m.cc.length > 0) message.ccRecipients = recipients(m.cc);
   if (m.bcc.length > 0) message.bccRecipients = recipients(m.bcc);

@@ -33,7 +33,9 @@ const IMPORTANCE = ['low', 'normal', 'high'] as const;
  *   characters.
  * - `attachments`: metadata only, with {@link validateAttachmentSpecs}; their bytes are resolved later.
  *
- * Fields it does not know (such as nodemailer's `from`) are ignored. `null` counts as not given.
+ * - `from`: one address, when given (send as another address).
+ *
+ * Fields it does not know (such as nodemailer's `sender` or `envelope`) are ignored. `null` counts as not given.
  *
  * @throws MailerError `MESSAGE_INVALID` naming the offending field (`to[2]`, `subject`, `headers.X-Foo`, ...).
  */
@@ -66,6 +68,11 @@ export function normalizeMessage(message: MailMessage): NormalizedMessage {
     headers: normalizeHeaders(message.headers),
     recipients: [...to, ...cc, ...bcc].map((a) => a.address),
   };
+  const from = parseAddresses(message.from ?? undefined, 'from');
+  if (from.length > 1) {
+    throw invalid('from', `has ${from.length} addresses; a message has one.`, 'Give one From address, or leave it out to send from the configured mailbox.');
+  }
+  if (from[0]) result.from = from[0];
   const importance: unknown = message.importance;
   if (importance !== undefined && importance !== null) {
     if (!IMPORTANCE.includes(importance as (typeof IMPORTANCE)[number])) {

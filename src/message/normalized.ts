@@ -26,6 +26,8 @@ export interface NormalizedAttachment {
 
 /** A validated message with its parts in Graph's shape, ready to build a request from. */
 export interface NormalizedMessage {
+  /** Send-as address, when it differs from the sender mailbox. */
+  from?: AddressObject;
   to: AddressObject[];
   cc: AddressObject[];
   bcc: AddressObject[];

@@ -30,6 +30,11 @@ export interface Attachment {
 
 /** A message, with nodemailer's field names so existing code ports easily. */
 export interface MailMessage {
+  /**
+   * Send as another address, e.g. a shared mailbox. The sender mailbox needs Send As rights on it in Exchange
+   * (else `SEND_AS_DENIED`). @default the configured `sender` mailbox
+   */
+  from?: string | AddressObject;
   /** Recipients. At least one of `to`, `cc` or `bcc` is required; at most 500 in all. */
   to?: Address;
   /** Copy recipients. */

@@ -83,6 +83,18 @@ describe('verify({ to }) against the emulator names the step for each mistake of
   });
 });
 
+describe('sending as another address (from)', () => {
+  it('without Send As rights: SEND_AS_DENIED at step 6; with them: delivered from that address', async () => {
+    const mailer = new O365OAuthMailer(emulator.mailerConfig());
+    const denied = await mailer.send({ from: 'Lab <lab@contoso.onmicrosoft.com>', to: 'qa@contoso.com', text: 'x' }).catch((e: unknown) => e);
+    expect(denied).toMatchObject({ code: 'SEND_AS_DENIED', step: 6, status: 403 });
+    emulator.updateMailbox(emulator.sender, { sendAs: ['lab@contoso.onmicrosoft.com'] });
+    await mailer.send({ from: 'Lab <lab@contoso.onmicrosoft.com>', to: 'qa@contoso.com', subject: 'as lab', text: 'x' });
+    expect(emulator.messages.map((m) => [m.subject, m.from])).toEqual([['as lab', { name: 'Lab', address: 'lab@contoso.onmicrosoft.com' }]]);
+    await mailer.close();
+  });
+});
+
 describe('delivery faults against the emulator', () => {
   it('throttling delays the mail and loses none of it', async () => {
     emulator.faults.throttle(2, { retryAfterSeconds: 0 });

@@ -73,6 +73,22 @@ describe('send() through Graph', () => {
     });
   });
 
+  it('sends as another address with `from`, and refuses two From addresses before any request', async () => {
+    tokenEndpoint().reply(200, tokenReply());
+    let sent: { message: { from?: unknown } } | undefined;
+    nock(GRAPH)
+      .post(SEND_PATH, (b) => {
+        sent = b;
+        return true;
+      })
+      .reply(202);
+    const mailer = new O365OAuthMailer(mailerConfig());
+    await mailer.send({ from: { name: 'Lab', address: 'lab@contoso.com' }, to: 'a@contoso.com', text: 'x' });
+    expect(sent?.message.from).toEqual({ emailAddress: { name: 'Lab', address: 'lab@contoso.com' } });
+    const err = await mailer.send({ from: 'a@contoso.com, b@contoso.com', to: 'a@contoso.com' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'MESSAGE_INVALID', message: expect.stringContaining('from') });
+  });
+
   it('makes ONE token request for 10 concurrent sends on a cold start, and none when warm', async () => {
     let tokenRequests = 0;
     tokenEndpoint()
