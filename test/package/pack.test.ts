@@ -9,11 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(__dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'o365-pack-'));
 const project = join(work, 'consumer');
+let tgz = '';
 
 beforeAll(() => {
   execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no tarball');
+  tgz = join(work, tarball);
   execFileSync('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   execFileSync('npm', ['install', join(work, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
@@ -83,6 +85,18 @@ describe('the packed tarball in a separate project', () => {
     expect(run.status).toBe(0);
     expect(run.stderr).not.toMatch(/punycode|DeprecationWarning/);
     expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', error: 'function', loaded: [] });
+  });
+
+  it('passes publint and "are the types wrong" (node16 and bundler resolution, ESM and CJS)', () => {
+    const bin = (name: string) => join(root, 'node_modules/.bin', name);
+    const lint = spawnSync(bin('publint'), [tgz], { encoding: 'utf8', timeout: 120_000 });
+    expect(lint.stdout).toMatch(/All good!/);
+    expect(lint.status).toBe(0);
+    const attw = spawnSync(bin('attw'), [tgz, '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    const problems = (JSON.parse(attw.stdout) as { analysis: { problems: Array<{ kind: string; resolutionKind?: string; entrypoint?: string }> } }).analysis.problems;
+    // node10 resolution (TypeScript's moduleResolution "node") has no subpath exports: only ./emulator and ./testing
+    // are out of its reach, by design. Everything else, ESM and CJS under node16 and bundlers, must be clean.
+    expect(problems.filter((p) => p.resolutionKind !== 'node10')).toEqual([]);
   });
 
   it('ships the o365-mailer bin', () => {
