@@ -245,7 +245,10 @@ export function fromEntra(
   const rule = errorNo === undefined ? undefined : ENTRA_CODES[errorNo];
   const code = rule?.code ?? 'AUTH_FAILED';
   const aadsts = errorNo === undefined ? 'Entra ID' : `AADSTS${errorNo}`;
-  const firstLine = description.split(/\r?\n/)[0]?.replace(/^AADSTS\d+:\s*/, '') ?? '';
+  // Entra's own text, without its code prefix and the Trace ID / Correlation ID / Timestamp trailer (the trace ID is
+  // kept as `requestId`).
+  const firstLine = (description.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, '').replace(/\s*Trace ID:.*$/s, '');
+  const trace = traceId ?? /Trace ID:\s*([0-9a-f-]{36})/i.exec(description)?.[1];
   const init = fromEntry(code, `Sign-in failed (${aadsts}): ${CATALOGUE[code].summary.replace(/ \(AADSTS\d+\)\.$/, '.')} ${firstLine}`.trim(), rule);
   if (code === 'AUTH_FAILED' && !rule) {
     init.fix = `Look up ${aadsts} in Microsoft's sign-in error reference and in docs/troubleshooting.md; check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3).`;
@@ -255,7 +258,7 @@ export function fromEntra(
       "The configured secret looks like a GUID: that is the secret's Secret ID. Enter the secret's Value instead (shown once when it was created in step 5); if it is lost, create a new client secret and enter its Value (step 6).";
   }
   if (status !== undefined) init.status = status;
-  if (traceId) init.requestId = traceId;
+  if (trace) init.requestId = trace;
   return init;
 }
 

@@ -166,3 +166,18 @@ describe('verify(): the Test button', () => {
     expect(err).toMatchObject({ code: 'SECRET_EXPIRED', step: 5 });
   });
 });
+
+describe('Entra error text in messages', () => {
+  it('quotes Entra without its Trace ID trailer, and keeps the trace ID as requestId', async () => {
+    openIdConfig();
+    tokenEndpoint().reply(401, {
+      ...entraError(7000215, 'invalid_client', 'x'),
+      error_description:
+        "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0f7c6a3e-1111-2222-3333-444455556666\r\nCorrelation ID: 5d1e2f3a-aaaa-bbbb-cccc-ddddeeeeffff\r\nTimestamp: 2026-11-29 09:00:00Z",
+    });
+    const err = await new O365OAuthMailer(mailerConfig()).send({ to: 'a@contoso.com', text: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SECRET_INVALID', requestId: '0f7c6a3e-1111-2222-3333-444455556666' });
+    expect((err as Error).message).toMatch(/Invalid client secret provided\. Ensure .* not the client secret ID\.$/);
+    expect((err as Error).message).not.toMatch(/Trace ID|Correlation|Timestamp/);
+  });
+});
