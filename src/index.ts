@@ -25,6 +25,8 @@ export {
   type EnvSecretStoreOptions,
   type EncryptedFileSecretStoreOptions,
   type KeyringSecretStoreOptions,
+  type KeyringModule,
+  type FileLockOptions,
 } from './secrets/index';
 export {
   MemoryTokenCache,
@@ -33,4 +35,7 @@ export {
   type TokenCache,
   type FileTokenCacheOptions,
   type RedisTokenCacheOptions,
+  type RedisClientLike,
+  type LockableTokenCache,
+  type MemoryTokenCacheOptions,
 } from './token-cache/index';

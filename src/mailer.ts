@@ -210,9 +210,9 @@ export class O365OAuthMailer {
   }
 
   #mayUseDrafts(token: AccessToken): boolean {
-    const roles = readClaims(token.token)?.roles;
+    const claims = readClaims(token.token);
     // An unreadable token gets the benefit of the doubt: Graph will say if the permission is missing.
-    return roles === undefined ? readClaims(token.token) === undefined : roles.includes('Mail.ReadWrite');
+    return claims === undefined || (Array.isArray(claims.roles) && claims.roles.includes('Mail.ReadWrite'));
   }
 
   #tooLarge(attachments: readonly NormalizedAttachment[]): MailerError {

@@ -58,17 +58,10 @@ export class TokenProvider {
   #current: AccessToken | undefined;
   #cached: Promise<AccessToken> | undefined;
   #fresh: Promise<AccessToken> | undefined;
-  /** Token requests that reached msal-node's network (for tests and benchmarks). */
-  #acquisitions = 0;
 
   constructor(options: TokenProviderOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-  }
-
-  /** How many times msal-node was asked for a token (cache hits in msal included). */
-  get acquisitions(): number {
-    return this.#acquisitions;
   }
 
   /** A valid token: from memory when it has more than 5 minutes left, else from msal-node (single-flight). */
@@ -91,15 +84,9 @@ export class TokenProvider {
     return raceAbort(this.#cached, request.signal, 'requesting a token');
   }
 
-  /** Forgets the token held in memory (msal-node's cache is unaffected). */
-  forget(): void {
-    this.#current = undefined;
-  }
-
   async #acquire(skipCache: boolean): Promise<AccessToken> {
     const app = await this.#options.app();
     const scope: NetworkScope = {};
-    this.#acquisitions++;
     try {
       const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache });
       const lock = this.#options.lock;
@@ -124,6 +111,13 @@ export class TokenProvider {
     if (scope.entraError) {
       const e = scope.entraError;
       return new MailerError({ ...fromEntra(e.errorNo, e.description, this.#options.context(), e.status, e.traceId), cause: err }, secrets);
+    }
+    if (err instanceof ServerError && !err.errorNo && err.status === undefined) {
+      // msal-node replaying a recent 429/5xx from its throttling cache, without a request.
+      return new MailerError(
+        { ...catalogued('SERVICE_UNAVAILABLE', `Entra ID recently refused token requests, and msal-node is holding off for up to 60 s: ${err.errorMessage}`.trim(), { retriable: true }), cause: err },
+        secrets,
+      );
     }
     if (err instanceof ServerError) {
       const errorNo = err.errorNo ? Number(err.errorNo) : undefined;

@@ -22,7 +22,7 @@ Options:
 Configuration comes from flags or the environment: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
 O365_SENDER. The client secret is never taken from a flag.
 
-Exit codes: 0 success, 1 failure (a check failed, the mail was not sent), 2 usage error.
+Exit codes: 0 success, 1 failure (a check failed, or the mail failed: see its code), 2 usage error.
 `;
 
 interface Command {

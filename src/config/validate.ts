@@ -148,7 +148,8 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
       throw invalid('tls.ca', 'must be PEM certificates (strings or Buffers with -----BEGIN CERTIFICATE-----).', "Pass the root certificate's PEM text, e.g. fs.readFileSync('corp-root.pem').");
     }
   }
-  const proxy = config.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? undefined;
+  // An empty variable (common in container images) means "no proxy", not a malformed one.
+  const proxy = config.proxy ?? (env.HTTPS_PROXY || env.https_proxy || undefined);
   if (proxy !== undefined) {
     let ok = false;
     try {
@@ -189,7 +190,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (secretExpiresAt) resolved.secretExpiresAt = secretExpiresAt;
   if (ca !== undefined) resolved.ca = ca as NonNullable<ResolvedConfig["ca"]>;
   if (proxy !== undefined) resolved.proxy = proxy;
-  const noProxy = env.NO_PROXY ?? env.no_proxy;
+  const noProxy = env.NO_PROXY || env.no_proxy || undefined;
   if (noProxy !== undefined) resolved.noProxy = noProxy;
   if (config.tokenCache !== undefined) resolved.tokenCache = config.tokenCache;
   return resolved;

@@ -16,6 +16,9 @@ export interface CatalogueEntry {
 const CONSENT_FIX =
   'In the app registration, add Microsoft Graph › Application permissions › Mail.Send (not Delegated; step 2), then click "Grant admin consent" (step 3). Only a Global Administrator or Privileged Role Administrator can consent to Microsoft Graph application permissions.';
 
+const ENTRA_BUSY_FIX =
+  'Entra ID is throttling or unavailable: try again in a minute (msal-node holds off repeated token requests for up to 60 s). If it persists, check the Microsoft 365 service health page.';
+
 const NETWORK_FIX =
   "Check that this server can reach Microsoft's sign-in and Graph hosts over HTTPS: a firewall, a proxy (set `proxy` or HTTPS_PROXY) or a TLS-inspecting proxy whose root certificate must be trusted through `tls.ca`.";
 
@@ -198,9 +201,6 @@ export const ENTRA_CODES: Readonly<Record<number, EntraRule>> = {
     code: 'AUTH_FAILED',
     fix: 'The token scope was refused. This is a bug in o365-oauth-mailer (the scope is always `<graph>/.default`): please report it.',
   },
-  90014: {
-    code: 'SECRET_MISSING',
-  },
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -242,15 +242,22 @@ export function fromEntra(
   status?: number,
   traceId?: string,
 ): MailerErrorInit {
-  const rule = errorNo === undefined ? undefined : ENTRA_CODES[errorNo];
+  let rule = errorNo === undefined ? undefined : ENTRA_CODES[errorNo];
+  // An outage or throttling is no setup mistake: retriable, and no step to revisit.
+  if (!rule && status !== undefined && (status === 429 || status >= 500)) {
+    rule = status === 429 ? { code: 'THROTTLED', fix: ENTRA_BUSY_FIX, retriable: true } : { code: 'SERVICE_UNAVAILABLE', fix: ENTRA_BUSY_FIX, retriable: true };
+  }
   const code = rule?.code ?? 'AUTH_FAILED';
   const aadsts = errorNo === undefined ? 'Entra ID' : `AADSTS${errorNo}`;
   // Entra's own text, without its code prefix and the Trace ID / Correlation ID / Timestamp trailer (the trace ID is
   // kept as `requestId`).
   const firstLine = (description.split(/\r?\n/)[0] ?? '').replace(/^AADSTS\d+:\s*/, '').replace(/\s*Trace ID:.*$/s, '');
   const trace = traceId ?? /Trace ID:\s*([0-9a-f-]{36})/i.exec(description)?.[1];
-  const init = fromEntry(code, `Sign-in failed (${aadsts}): ${CATALOGUE[code].summary.replace(/ \(AADSTS\d+\)\.$/, '.')} ${firstLine}`.trim(), rule);
-  if (code === 'AUTH_FAILED' && !rule) {
+  const lead = code === 'THROTTLED' || code === 'SERVICE_UNAVAILABLE' ? `Entra ID answered ${status} to the token request.` : CATALOGUE[code].summary.replace(/ \(AADSTS\d+\)\.$/, '.');
+  const init = fromEntry(code, `Sign-in failed (${aadsts}): ${lead} ${firstLine}`.trim(), rule);
+  if (code === 'AUTH_FAILED' && !rule && errorNo === undefined) {
+    init.fix = 'Check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3); the message quotes what Entra ID said.';
+  } else if (code === 'AUTH_FAILED' && !rule) {
     init.fix = `Look up ${aadsts} in Microsoft's sign-in error reference and in docs/troubleshooting.md; check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3).`;
   }
   if (code === 'SECRET_INVALID' && context.secretLooksLikeGuid) {

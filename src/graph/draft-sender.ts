@@ -4,9 +4,9 @@ import { MailerError, isMailerError } from '../errors/mailer-error';
 import type { HttpClient } from '../http/http-client';
 import { toGraphFileAttachment } from '../message/graph-json';
 import type { NormalizedAttachment } from '../message/normalized';
-import { INLINE_ATTACHMENT_LIMIT_BYTES, UPLOAD_CHUNK_BYTES } from '../message/size';
+import { fitsInOneRequest, UPLOAD_CHUNK_BYTES } from '../message/size';
 import type { RetryPolicy } from '../reliability/retry-policy';
-import type { GraphOutcome, GraphRunner } from './graph-runner';
+import { graphErrorCode, mayHaveDelivered, type GraphOutcome, type GraphRunner } from './graph-runner';
 import { uploadAttachment } from './upload-session';
 
 /** What sending through a draft needs. */
@@ -48,7 +48,7 @@ export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   };
   try {
     for (const attachment of o.attachments) {
-      if (attachment.size < INLINE_ATTACHMENT_LIMIT_BYTES) {
+      if (fitsInOneRequest(attachment)) {
         const body = toGraphFileAttachment(attachment, await attachment.read());
         await runner.run({ ...base, method: 'POST', path: `${messagePath}/attachments`, body, couldDeliver: false, doing: `attaching ${attachment.name}` });
         progress(attachment.size);
@@ -108,7 +108,9 @@ async function sendDraft(o: DraftSendOptions, messagePath: string): Promise<Grap
     return await o.runner.run(op);
   } catch (err) {
     if (!isMailerError(err, 'DELIVERY_UNKNOWN')) {
-      await deleteDraft(o, messagePath);
+      // Deleting a draft whose /send may have gone out (a cancel mid-request) could race Exchange's submission and
+      // hide the sent copy: only a draft that provably was not sent is deleted.
+      if (!mayHaveDelivered(err)) await deleteDraft(o, messagePath);
       throw err;
     }
     // The answer was lost. Sending the same draft again is safe: if the first went out, the draft is gone (404).
@@ -117,7 +119,7 @@ async function sendDraft(o: DraftSendOptions, messagePath: string): Promise<Grap
       const again = await o.runner.run({ ...op, doing: 'confirming the draft was sent' });
       return { reply: again.reply, attempts: again.attempts + 1 };
     } catch (second) {
-      if (isMailerError(second) && second.status === 404) {
+      if (isMailerError(second) && second.status === 404 && graphErrorCode(second) === 'ErrorItemNotFound') {
         o.logger.info?.('The draft is no longer in Drafts: the first /send delivered it.');
         return { reply: { status: 202, headers: new Headers(), body: undefined, ...(second.requestId ? { requestId: second.requestId } : {}) }, attempts: 2 };
       }

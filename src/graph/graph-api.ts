@@ -10,7 +10,7 @@ import { parseJson, type HttpClient } from '../http/http-client';
 
 /** One Graph request. */
 export interface GraphCall {
-  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
+  method: 'GET' | 'POST' | 'DELETE';
   /** The path under the version, e.g. `/users/{sender}/sendMail` (already URL-encoded where needed). */
   path: string;
   /** A JSON body. */
@@ -113,9 +113,6 @@ export class GraphApi {
           break;
         case 'POST':
           response = (await request.post(call.body === undefined ? '' : JSON.stringify(call.body))) as Response;
-          break;
-        case 'PATCH':
-          response = (await request.patch(JSON.stringify(call.body))) as Response;
           break;
         case 'DELETE':
           response = (await request.delete()) as Response;

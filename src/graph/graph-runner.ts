@@ -39,6 +39,24 @@ export interface GraphRunnerOptions {
   logger: Logger;
 }
 
+/** Errors from a request that can deliver mail, thrown after that request may have reached Graph. */
+const maybeDelivered = new WeakSet<MailerError>();
+/** Graph's own error code (e.g. `ErrorItemNotFound`) of errors made from a Graph answer. */
+const graphCodes = new WeakMap<MailerError, string>();
+
+/**
+ * True when `err` came from a request that can deliver mail (sendMail, a draft's /send) after it may have reached
+ * Graph: a cancelled, timed-out or broken request, or an ambiguous 5xx. Such a draft must not be deleted.
+ */
+export function mayHaveDelivered(err: unknown): boolean {
+  return err instanceof MailerError && maybeDelivered.has(err);
+}
+
+/** Graph's error code behind a {@link MailerError}, e.g. `ErrorItemNotFound`, when it came from a Graph answer. */
+export function graphErrorCode(err: unknown): string | undefined {
+  return err instanceof MailerError ? graphCodes.get(err) : undefined;
+}
+
 /** Reads Graph's `{ error: { code, message, innerError } }` from a reply. */
 export function graphFailure(reply: GraphReply): GraphFailure {
   const error = (reply.body as { error?: { code?: unknown; message?: unknown; innerError?: Record<string, unknown> } } | undefined)?.error;
@@ -97,7 +115,7 @@ export class GraphRunner {
         if (err.failure === 'aborted' || op.signal?.aborted) {
           if (!op.couldDeliver) throw abortedError(op.doing);
           // Cancelled with the request on its way: Graph may have processed it, so "nothing was sent" would be wrong.
-          throw this.#error({
+          throw this.#maybeDelivered({
             ...catalogued('ABORTED', `Cancelled while ${op.doing}, after the request had gone out: the mail may have been sent. Check the sender's Sent Items before sending it again.`),
             fix: "Look in the sender's Sent Items before sending again, so the recipient does not get the mail twice.",
             cause: err,
@@ -110,10 +128,8 @@ export class GraphRunner {
           retries++;
           continue;
         }
-        throw this.#error({
-          ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver }),
-          cause: err,
-        });
+        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver }), cause: err };
+        throw init.code === 'DELIVERY_UNKNOWN' ? this.#maybeDelivered(init) : this.#error(init);
       }
       if (reply.status < 400) return { reply, attempts };
       const failure = graphFailure(reply);
@@ -132,14 +148,16 @@ export class GraphRunner {
         continue;
       }
       if (op.couldDeliver && reply.status >= 500 && reply.status !== 503) {
-        throw this.#error({
+        throw this.#maybeDelivered({
           ...fromTransport({ failure: 'reset', detail: `HTTP ${reply.status}`, doing: op.doing, couldDeliver: true }),
           message: `The mail may have been sent: Microsoft Graph answered ${reply.status}${failure.code ? ` ${failure.code}` : ''}, which does not say whether it was processed. It was not sent again, to avoid a duplicate; check the sender's Sent Items.`,
           status: reply.status,
           ...(failure.requestId ? { requestId: failure.requestId } : {}),
         });
       }
-      throw this.#error(fromGraph(failure, this.#o.context()));
+      const error = this.#error(fromGraph(failure, this.#o.context()));
+      if (failure.code) graphCodes.set(error, failure.code);
+      throw error;
     }
   }
 
@@ -153,5 +171,11 @@ export class GraphRunner {
 
   #error(init: ConstructorParameters<typeof MailerError>[0]): MailerError {
     return new MailerError(init, this.#o.secrets());
+  }
+
+  #maybeDelivered(init: ConstructorParameters<typeof MailerError>[0]): MailerError {
+    const error = this.#error(init);
+    maybeDelivered.add(error);
+    return error;
   }
 }

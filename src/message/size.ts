@@ -43,6 +43,17 @@ export function estimateSendMailBytes(m: NormalizedMessage, attachments: readonl
 }
 
 /**
+ * True when `attachment` can be added to a draft with one `POST …/attachments` request: its base64 JSON
+ * (Graph's 4 MB request limit applies to the encoded request, not to the file) fits in
+ * {@link GRAPH_REQUEST_LIMIT_BYTES}, with {@link SIZE_ESTIMATE_MARGIN_BYTES} to spare. Larger files go through an
+ * upload session.
+ */
+export function fitsInOneRequest(attachment: NormalizedAttachment): boolean {
+  const json = Buffer.byteLength(JSON.stringify(toGraphFileAttachment(attachment, Buffer.alloc(0))), 'utf8');
+  return json + base64Length(attachment.size) + SIZE_ESTIMATE_MARGIN_BYTES <= GRAPH_REQUEST_LIMIT_BYTES;
+}
+
+/**
  * Picks the route for a message of `estimate` bytes (from {@link estimateSendMailBytes}): `sendMail` when it fits
  * in {@link GRAPH_REQUEST_LIMIT_BYTES}; else `draft` when the app has Mail.ReadWrite; else `too-large`.
  */

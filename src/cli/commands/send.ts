@@ -28,7 +28,7 @@ Options:
 
 ${CONFIG_HELP}
 
-Exit codes: 0 sent, 1 not sent (the error's code, step and fix are printed), 2 usage error.
+Exit codes: 0 sent, 1 failed (the error's code, step and fix are printed; DELIVERY_UNKNOWN means it may have been sent), 2 usage error.
 `;
 
 const OPTIONS = {
