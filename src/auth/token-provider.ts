@@ -2,7 +2,7 @@ import { AuthError, ServerError, type ConfidentialClientApplication } from '@azu
 import { fromEntra, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
-import { raceAbort } from '../reliability/abortable';
+import { raceAbort, sleep } from '../reliability/abortable';
 
 /** An access token and when it expires. */
 export interface AccessToken {
@@ -45,6 +45,10 @@ export interface TokenProviderOptions {
   now?: () => number;
 }
 
+/** Retries of a token request that could not connect, and the first wait (doubled each time). */
+const CONNECT_RETRIES = 2;
+const CONNECT_RETRY_DELAY_MS = 250;
+
 /** msal-node refreshes this long before expiry; so do we. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -86,22 +90,29 @@ export class TokenProvider {
 
   async #acquire(skipCache: boolean): Promise<AccessToken> {
     const app = await this.#options.app();
-    const scope: NetworkScope = {};
-    try {
-      const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache });
-      const lock = this.#options.lock;
-      const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));
-      if (!result?.accessToken) {
-        throw new MailerError(catalogued('AUTH_FAILED', 'Entra ID answered without an access token.'));
+    const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache });
+    const lock = this.#options.lock;
+    for (let attempt = 0; ; attempt++) {
+      const scope: NetworkScope = {};
+      try {
+        const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));
+        if (!result?.accessToken) {
+          throw new MailerError(catalogued('AUTH_FAILED', 'Entra ID answered without an access token.'));
+        }
+        const token: AccessToken = {
+          token: result.accessToken,
+          expiresOn: result.expiresOn?.getTime() ?? this.#now() + 3_600_000,
+        };
+        this.#current = token;
+        return token;
+      } catch (err) {
+        // A token request that never reached Entra ID (refused, DNS, TLS) is retried like any unsent request.
+        if (scope.error?.notSent && !scope.entraError && attempt < CONNECT_RETRIES) {
+          await sleep(CONNECT_RETRY_DELAY_MS * 2 ** attempt, undefined, 'requesting a token');
+          continue;
+        }
+        throw this.#mapError(err, scope);
       }
-      const token: AccessToken = {
-        token: result.accessToken,
-        expiresOn: result.expiresOn?.getTime() ?? this.#now() + 3_600_000,
-      };
-      this.#current = token;
-      return token;
-    } catch (err) {
-      throw this.#mapError(err, scope);
     }
   }
 

@@ -182,3 +182,22 @@ describe('send() through Graph', () => {
     expect(err.message).not.toContain(SECRET);
   });
 });
+
+describe('token requests that never reached Entra ID', () => {
+  it('are retried: a refused connection, then a token, then the mail', async () => {
+    tokenEndpoint().replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 20.190.1.1:443' });
+    tokenEndpoint().reply(200, tokenReply());
+    const graph = nock(GRAPH).post(SEND_PATH).reply(202);
+    const result = await new O365OAuthMailer(mailerConfig()).send({ to: 'a@contoso.com', text: 'x' });
+    expect(result.attempts).toBe(1);
+    expect(graph.isDone()).toBe(true);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('give NETWORK (retriable) after three refused connections', async () => {
+    const refused = tokenEndpoint().times(3).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    const err = await new O365OAuthMailer(mailerConfig()).send({ to: 'a@contoso.com', text: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NETWORK', retriable: true });
+    expect(refused.isDone()).toBe(true);
+  });
+});
