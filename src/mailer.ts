@@ -108,6 +108,13 @@ export class O365OAuthMailer {
    *
    * Nothing that may have been delivered is ever sent again: an ambiguous failure rejects with `DELIVERY_UNKNOWN`.
    *
+   * @example
+   * ```ts
+   * const { accepted, requestId } = await mailer.send(
+   *   { to: 'Ann Lee <ann@contoso.com>', subject: 'Report', html: '<p>Attached.</p>', attachments: [{ path: 'report.pdf' }] },
+   *   { signal: AbortSignal.timeout(120_000), onProgress: (p) => console.log(p.sentBytes, '/', p.totalBytes) },
+   * )
+   * ```
    * @throws MailerError with a stable `code`, and `step`/`fix` for setup problems.
    */
   async send(message: MailMessage, options: SendOptions = {}): Promise<SendResult> {
@@ -166,7 +173,13 @@ export class O365OAuthMailer {
   /**
    * The Test button: checks the setup in the guide's order (tenant, credentials, permission, secret expiry) and,
    * with `to`, sends a test email. It never rejects for a setup, permission or network problem: each becomes a
-   * report line with the step to revisit and the fix.
+   * report line with the step to revisit and the fix. It rejects only with `ABORTED` when `signal` fires.
+   *
+   * @example
+   * ```ts
+   * const report = await mailer.verify({ to: 'admin@contoso.com' })
+   * for (const c of report.checks) if (c.status === 'fail') console.log(`step ${c.step}: ${c.message}\n${c.fix}`)
+   * ```
    */
   verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     return runVerify(
