@@ -1,21 +1,16 @@
 import { GRAPH_MESSAGES } from './graph-errors';
-import type { EmulatorAddress, EmulatorAttachment } from './types';
+import type { EmulatorAddress, EmulatorAttachment, EmulatorMessage } from './types';
 
-/** A Graph message body, checked and decoded. */
-export interface ParsedMessage {
+/** A Graph message body, checked and decoded: the captured message's content, before it is stored. */
+export type ParsedMessage = Pick<
+  EmulatorMessage,
+  'to' | 'cc' | 'bcc' | 'replyTo' | 'subject' | 'body' | 'importance' | 'headers' | 'attachments'
+> & {
+  /** The `from` given in the request, if any (the mailbox sends as itself otherwise). */
   from?: EmulatorAddress;
-  to: EmulatorAddress[];
-  cc: EmulatorAddress[];
-  bcc: EmulatorAddress[];
-  replyTo: EmulatorAddress[];
-  subject: string;
-  body: { contentType: 'text' | 'html'; content: string };
-  importance?: 'low' | 'normal' | 'high';
-  headers: Array<{ name: string; value: string }>;
-  attachments: EmulatorAttachment[];
   /** Recipients that Exchange would not resolve, reported when the message is submitted. */
   badRecipients?: string[];
-}
+};
 
 /** A Graph validation failure. */
 export interface GraphProblem {
