@@ -5,7 +5,8 @@ import { O365OAuthMailer, type O365OAuthMailerConfig } from '../src/index';
 
 async function main(): Promise<void> {
   const mailer = new O365OAuthMailer(JSON.parse(process.env.BENCH_CONFIG ?? '{}') as O365OAuthMailerConfig);
-  await mailer.send({ to: 'warm@contoso.com', text: 'warm-up' });
+  // Warm up the same route (draft + upload session), so the figure is what the 100 MB adds, not first-use code.
+  await mailer.send({ to: 'warm@contoso.com', text: 'warm-up', attachments: [{ filename: 'w.bin', content: Readable.from([randomBytes(5 * 1024 * 1024)]) }] });
   global.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
