@@ -64,14 +64,19 @@ describe('429 and 503 are retried after Retry-After', () => {
       () => (settled = true),
       () => (settled = true),
     );
-    await until(() => ids.length === 1);
+    // Wait until the mailer is asleep on its (fake) Retry-After timer, however slowly the 429 was processed.
+    await until(() => ids.length === 1 && vi.getTimerCount() > 0);
     await vi.advanceTimersByTimeAsync(29_000);
     // A second of the 30 s wait is still to go.
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     expect(ids).toHaveLength(1);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1_000);
-    await until(() => settled);
+    // Keep the fake clock ticking (by 0 ms: no further time passes) so that timers set from here on can run.
+    await until(() => {
+      void vi.advanceTimersByTimeAsync(0);
+      return settled;
+    });
     const result = await sending;
     expect(result.attempts).toBe(2);
     expect(ids).toHaveLength(2);
