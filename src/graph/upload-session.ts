@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from '../config/types';
 import { fromTransport, catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';

@@ -40,7 +40,8 @@ function skipped(id: VerifyCheckId, message: string): VerifyCheck {
 
 /** Runs the checks in the setup guide's order; see {@link O365OAuthMailer.verify}. */
 export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promise<VerifyReport> {
-  const { config, signal } = { config: deps.config, signal: options.signal };
+  const { config } = deps;
+  const { signal } = options;
   const now = deps.now ?? Date.now;
   const checks = new Map<VerifyCheckId, VerifyCheck>();
   const throwIfAborted = () => {

@@ -1,19 +1,11 @@
 import nock from 'nock';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MailerError, O365OAuthMailer } from '../../src/index';
-import { GRAPH, SEND_PATH, graphError, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { describe, expect, it } from 'vitest';
+import { MailerError } from '../../src/index';
+import { GRAPH, SEND_PATH, graphError, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 import { sleepMs } from './draft-fakes';
-import { rejectionOf, until } from './helpers';
+import { rejectionOf, trackedMailers, until } from './helpers';
 
-const mailers: O365OAuthMailer[] = [];
-function mailer(overrides: Record<string, unknown> = {}) {
-  const m = new O365OAuthMailer(mailerConfig(overrides));
-  mailers.push(m);
-  return m;
-}
-afterEach(async () => {
-  for (const m of mailers.splice(0)) await m.close();
-});
+const mailer = trackedMailers();
 
 const mail = (to = 'ann@contoso.com') => ({ to, subject: 'Report', text: 'Attached.' });
 

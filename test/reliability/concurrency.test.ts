@@ -1,18 +1,10 @@
 import nock from 'nock';
-import { afterEach, describe, expect, it } from 'vitest';
-import { O365OAuthMailer } from '../../src/index';
-import { GRAPH, SEND_PATH, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { describe, expect, it } from 'vitest';
+import { GRAPH, SEND_PATH, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 import { DraftGraph, InFlight, UploadServer, readWriteTokens, sleepMs } from './draft-fakes';
+import { trackedMailers } from './helpers';
 
-const mailers: O365OAuthMailer[] = [];
-function mailer(overrides: Record<string, unknown> = {}) {
-  const m = new O365OAuthMailer(mailerConfig(overrides));
-  mailers.push(m);
-  return m;
-}
-afterEach(async () => {
-  for (const m of mailers.splice(0)) await m.close();
-});
+const mailer = trackedMailers();
 
 /** sendMail answered after `delayMs`, counting requests in flight and recording the recipients in arrival order. */
 function slowSendMail(delayMs: number) {

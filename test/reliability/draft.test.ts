@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MailerError, O365OAuthMailer } from '../../src/index';
-import { fakeJwt, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { MailerError } from '../../src/index';
+import { fakeJwt, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 import { AUTHTOKEN, DraftGraph, UploadServer, graphError, readWriteTokens } from './draft-fakes';
-import { rejectionOf } from './helpers';
+import { rejectionOf, trackedMailers } from './helpers';
 
 const CHUNK = 3_932_160;
 const LARGE = 9 * 1024 * 1024; // 9,437,184 bytes: three chunks
@@ -25,7 +25,7 @@ const SMALL = Buffer.from('sample,result\nS-42,ok\n');
 
 let upload: UploadServer;
 let graph: DraftGraph;
-const mailers: O365OAuthMailer[] = [];
+const mailer = trackedMailers({ retry: { maxRetries: 3, maxDelayMs: 10 } });
 
 beforeEach(async () => {
   upload = await new UploadServer().listen();
@@ -33,15 +33,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const m of mailers.splice(0)) await m.close();
   await upload.close();
 });
-
-function mailer(overrides: Record<string, unknown> = {}) {
-  const m = new O365OAuthMailer(mailerConfig({ retry: { maxRetries: 3, maxDelayMs: 10 }, ...overrides }));
-  mailers.push(m);
-  return m;
-}
 
 const message = (extra: Record<string, unknown> = {}) => ({
   to: 'ann@contoso.com',

@@ -4,6 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { generate } from 'selfsigned';
+import { afterEach } from 'vitest';
+import { O365OAuthMailer } from '../../src/index';
 import { CLIENT, SENDER, TENANT, fakeJwt, mailerConfig, tokenReply } from '../helpers/microsoft';
 
 export { CLIENT, SENDER, TENANT };
@@ -180,4 +182,20 @@ export function exposeGc(): (options?: { type?: 'major' | 'minor' }) => void {
   if (existing) return existing;
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as Gc;
+}
+
+/**
+ * A factory of nock-backed mailers (`mailerConfig()` merged with `defaults`, then `overrides`), each closed after
+ * the test that made it. Call once at a test file's top level.
+ */
+export function trackedMailers(defaults: Record<string, unknown> = {}): (overrides?: Record<string, unknown>) => O365OAuthMailer {
+  const made: O365OAuthMailer[] = [];
+  afterEach(async () => {
+    for (const m of made.splice(0)) await m.close();
+  });
+  return (overrides = {}) => {
+    const m = new O365OAuthMailer(mailerConfig({ ...defaults, ...overrides }));
+    made.push(m);
+    return m;
+  };
 }

@@ -1,22 +1,15 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MailerError, O365OAuthMailer } from '../../src/index';
+import { MailerError } from '../../src/index';
 import { GRAPH, SEND_PATH, fakeJwt, graphError, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
-import { rejectionOf, until } from './helpers';
+import { rejectionOf, trackedMailers, until } from './helpers';
 
 const mail = { to: 'ann@contoso.com', subject: 'Report', text: 'Attached.' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const mailers: O365OAuthMailer[] = [];
-function mailer(overrides: Record<string, unknown> = {}) {
-  const m = new O365OAuthMailer(mailerConfig(overrides));
-  mailers.push(m);
-  return m;
-}
-
-afterEach(async () => {
+const mailer = trackedMailers();
+afterEach(() => {
   vi.useRealTimers();
-  for (const m of mailers.splice(0)) await m.close();
 });
 
 /** Records each sendMail POST's client-request-id and answers with the given replies in turn. */

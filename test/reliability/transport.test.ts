@@ -1,5 +1,5 @@
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MailerError, O365OAuthMailer } from '../../src/index';
 import { READ_WRITE_TOKEN, USER_PATH, UploadServer } from './draft-fakes';
 import {
