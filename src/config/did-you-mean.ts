@@ -1,16 +1,19 @@
-/** Edit distance between two strings (insertions, deletions, substitutions), capped for speed on long inputs. */
+/** Edit distance between two strings (insertions, deletions, substitutions, swaps of neighbours); gives up past 3. */
 function distance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return Number.POSITIVE_INFINITY;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      const up = rows[i - 1] as number[];
+      let d = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row.push(d);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? Number.POSITIVE_INFINITY;
+  return (rows[a.length] as number[])[b.length] as number;
 }
 
 const normal = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
