@@ -12,7 +12,6 @@ const PHRASES: ReadonlyArray<[RegExp, string]> = [
   [/set `cloud` to/g, 'pass `--cloud`'],
   [/set `cloud` accordingly/g, 'pass `--cloud usgov`, `--cloud usgov-dod` or `--cloud china` accordingly'],
   [/raise `timeoutMs`/g, 'raise `--timeout-ms`'],
-  [/pass `to` to send one/g, 'pass `--to <address>` to send one'],
   [/No `secretExpiresAt` configured: set it to/g, 'No `--secret-expires-at` given: pass it with'],
   [/set `secretExpiresAt` to be warned/g, 'pass `--secret-expires-at` to be warned'],
   [/update `secretExpiresAt`/g, 'update `--secret-expires-at`'],
