@@ -311,7 +311,7 @@ function graphCode(status: number, code: string, message: string): ErrorCode {
   if (code === 'ErrorInvalidUser' || code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotFound') return 'MAILBOX_NOT_FOUND';
   if (status === 404 && code === 'ResourceNotFound' && /user/i.test(message)) return 'MAILBOX_NOT_FOUND';
   if (status === 413 || /maximum request length/i.test(message)) return 'ATTACHMENT_TOO_LARGE';
-  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded)/.test(code)) {
+  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded|ErrorMimeContentInvalidBase64String)/.test(code)) {
     return code === 'ErrorMessageSizeExceeded' ? 'ATTACHMENT_TOO_LARGE' : 'MESSAGE_INVALID';
   }
   if (status === 429) return 'THROTTLED';

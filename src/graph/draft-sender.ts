@@ -18,7 +18,10 @@ export interface DraftSendOptions {
   secrets: () => readonly string[];
   /** `/users/{encoded sender}` */
   userPath: string;
-  message: Message;
+  /** The draft as Graph JSON, or… */
+  message?: Message;
+  /** …as a base64 MIME message (the draft is then created from MIME). */
+  mime?: string;
   attachments: readonly NormalizedAttachment[];
   clientRequestId: string;
   signal?: AbortSignal;
@@ -34,7 +37,8 @@ export interface DraftSendOptions {
 export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   const { runner, userPath, clientRequestId, signal } = o;
   const base = { clientRequestId, ...(signal ? { signal } : {}) };
-  const created = await runner.run({ ...base, method: 'POST', path: `${userPath}/messages`, body: o.message, couldDeliver: false, doing: 'creating the draft' });
+  const content = o.mime !== undefined ? { mime: o.mime } : { body: o.message };
+  const created = await runner.run({ ...base, method: 'POST', path: `${userPath}/messages`, ...content, couldDeliver: false, doing: 'creating the draft' });
   const id = (created.reply.body as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'string' || id === '') {
     throw new MailerError({ code: 'UNKNOWN', message: 'Microsoft Graph created the draft but did not return its id; nothing was sent.' }, o.secrets());
