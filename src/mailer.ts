@@ -297,8 +297,10 @@ export class O365OAuthMailer {
 
   #mayUseDrafts(token: AccessToken): boolean {
     const claims = readClaims(token.token);
-    // An unreadable token gets the benefit of the doubt: Graph will say if the permission is missing.
-    return claims === undefined || (Array.isArray(claims.roles) && claims.roles.includes('Mail.ReadWrite'));
+    // An unreadable token gets the benefit of the doubt: Graph will say if the permission is missing. So does a token
+    // without roles: Exchange RBAC for Applications grants Mail.ReadWrite without putting it in the token.
+    const roles = Array.isArray(claims?.roles) ? claims.roles : [];
+    return claims === undefined || roles.length === 0 || roles.includes('Mail.ReadWrite');
   }
 
   #tooLarge(attachments: readonly NormalizedAttachment[]): MailerError {

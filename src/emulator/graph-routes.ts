@@ -167,12 +167,15 @@ export async function handleGraph(ctx: EmulatorContext, request: RouteRequest): 
     return graphError(ids, 405, 'BadRequest', `Unsupported HTTP method '${request.method}' for this resource.`);
   }
 
-  const roles = claims.roles ?? [];
-  if (roles.length === 0) return graphError(ids, 401, 'NoPermissionsInAccessToken', GRAPH_MESSAGES.noPermissions);
+  const tokenRoles = claims.roles ?? [];
+  // RBAC for Applications grants live in Exchange, not in the token: an app scoped that way has no roles at all.
+  const rbac = ctx.directory.hasRbac(claims.appid);
+  if (tokenRoles.length === 0 && !rbac) return graphError(ids, 401, 'NoPermissionsInAccessToken', GRAPH_MESSAGES.noPermissions);
 
   const mailbox = ctx.directory.findMailbox(claims.tid, userSegment);
   if (!mailbox) return graphError(ids, 404, 'ErrorInvalidUser', GRAPH_MESSAGES.invalidUser(userSegment));
 
+  const roles = rbac ? [...tokenRoles, ...ctx.directory.rbacRoles(claims.appid, mailbox.address)] : tokenRoles;
   const hasRole = route.roles.some((r) => roles.includes(r));
   if (route.action === 'getUser') {
     if (!hasRole) return graphError(ids, 403, 'Authorization_RequestDenied', GRAPH_MESSAGES.insufficientPrivileges);

@@ -20,6 +20,18 @@ export interface EmulatorSecret {
   expiresAt?: Date | string;
 }
 
+/**
+ * An Exchange Online RBAC for Applications assignment (`New-ManagementRoleAssignment -App <id> -Role <role>
+ * -CustomResourceScope <scope>`): the app may use `role` on the mailboxes of the scope only, and its tokens carry
+ * no `roles` claim for it.
+ */
+export interface EmulatorRbacAssignment {
+  /** The Exchange application role. */
+  role: 'Application Mail.Send' | 'Application Mail.ReadWrite' | 'Application Mail.Read' | 'Application Mail.ReadBasic';
+  /** The addresses of the mailboxes in the management scope. */
+  mailboxes: string[];
+}
+
 /** An app registration with its service principal and granted application permissions. */
 export interface EmulatorApp {
   /** Application (client) ID, a GUID. @default a random GUID */
@@ -37,6 +49,12 @@ export interface EmulatorApp {
   roles?: string[];
   /** The enterprise application is disabled (AADSTS7000112). @default false */
   disabled?: boolean;
+  /**
+   * Exchange RBAC for Applications assignments. Combine with `roles: []` for an app scoped the way Microsoft
+   * recommends: its tokens carry no roles, Graph lets it act on the scoped mailboxes only and answers 403
+   * `ErrorAccessDenied` elsewhere. @default none
+   */
+  rbac?: EmulatorRbacAssignment[];
 }
 
 /** A user, with or without an Exchange Online mailbox. */

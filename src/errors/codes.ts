@@ -4,7 +4,8 @@
  * - Configuration and input: `CONFIG_INVALID`, `MESSAGE_INVALID`, `ATTACHMENT_TOO_LARGE`, `SECRET_MISSING`,
  *   `SECRET_STORE_LOCKED`.
  * - Setup-guide diagnostics: `TENANT_NOT_FOUND`, `CLIENT_NOT_FOUND`, `SECRET_INVALID`, `SECRET_EXPIRED`,
- *   `AUTH_FAILED`, `CONSENT_MISSING`, `MAILBOX_NOT_FOUND`, `MAILBOX_ACCESS_DENIED`, `SEND_AS_DENIED`.
+ *   `AUTH_FAILED`, `CONSENT_MISSING`, `MAILBOX_NOT_FOUND`, `MAILBOX_ACCESS_DENIED`, `SEND_AS_DENIED`,
+ *   `CREDENTIAL_EXPIRING`.
  * - Delivery: `THROTTLED`, `SERVICE_UNAVAILABLE`, `DELIVERY_UNKNOWN`, `NETWORK`, `TIMEOUT`, `ABORTED`, `UNKNOWN`.
  */
 export const ERROR_CODES = [
@@ -29,6 +30,7 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'ABORTED',
   'UNKNOWN',
+  'CREDENTIAL_EXPIRING',
 ] as const;
 
 /** The closed set of stable error codes. See `docs/troubleshooting.md` for what each means and how to fix it. */

@@ -1,3 +1,4 @@
+import { readClaims } from '../auth/claims';
 import type { TokenProvider } from '../auth/token-provider';
 import type { Logger } from '../config/types';
 import { catalogued, fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
@@ -68,6 +69,13 @@ export function graphFailure(reply: GraphReply): GraphFailure {
   const requestId = reply.requestId ?? error?.innerError?.['request-id'];
   if (typeof requestId === 'string') failure.requestId = requestId;
   return failure;
+}
+
+/** The roles of the token Graph refused, for the catalogue: `[]` when it has none, nothing when it is unreadable. */
+function tokenRoles(token: string): { tokenRoles?: readonly string[] } {
+  const claims = readClaims(token);
+  if (!claims) return {};
+  return { tokenRoles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [] };
 }
 
 /**
@@ -158,7 +166,7 @@ export class GraphRunner {
           ...(failure.requestId ? { requestId: failure.requestId } : {}),
         });
       }
-      const error = this.#error(fromGraph(failure, this.#o.context()));
+      const error = this.#error(fromGraph(failure, { ...this.#o.context(), ...tokenRoles(used) }));
       if (failure.code) graphCodes.set(error, failure.code);
       throw error;
     }

@@ -174,6 +174,16 @@ describe('send() through Graph', () => {
     expect(err.fix).toMatch(/150 MB/);
   });
 
+  it('a 403 ErrorAccessDenied with Mail.Send in the token is MAILBOX_ACCESS_DENIED (access policy or RBAC scope)', async () => {
+    tokenEndpoint().reply(200, tokenReply(fakeJwt({ roles: ['Mail.Send'] })));
+    nock(GRAPH).post(SEND_PATH).reply(403, graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.', 'rid-403b'));
+    const mailer = new O365OAuthMailer(mailerConfig());
+    const err = (await mailer.send({ to: 'a@contoso.com', text: 'x' }).catch((e: unknown) => e)) as MailerError;
+    expect(err).toMatchObject({ code: 'MAILBOX_ACCESS_DENIED', step: 6, status: 403, requestId: 'rid-403b' });
+    expect(err.message).toMatch(/although the token carries Mail\.Send/);
+    expect(err.fix).toMatch(/Test-ApplicationAccessPolicy.*Test-ServicePrincipalAuthorization/s);
+  });
+
   it('maps a Graph 403 ErrorAccessDenied to CONSENT_MISSING with step 3', async () => {
     tokenEndpoint().reply(200, tokenReply(fakeJwt({ roles: ['User.Read.All'] })));
     nock(GRAPH).post(SEND_PATH).reply(403, graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.', 'rid-403'));
