@@ -79,6 +79,8 @@ export class O365OAuthMailer {
     // Without a shared cache, msal-node's own in-memory cache (one per mailer) is the cache: no plugin needed.
     this.#cachePlugin = tokenCache
       ? createCachePlugin(tokenCache, `${clientId}.${tenantId}`, {
+          // A shared cache may cost at most this per send while it is unreachable: then tokens come from Entra ID.
+          timeoutMs: Math.min(5000, Math.ceil(this.#config.timeoutMs / 4)),
           onError: (e) => this.#logger.warn?.('The shared token cache failed; continuing without it.', { error: String((e as Error)?.message ?? e) }),
         })
       : undefined;

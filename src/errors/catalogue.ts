@@ -56,6 +56,11 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     fix: 'Use the passphrase the file was written with; if the file was damaged, store the secret again (`o365-mailer secret set`).',
     retriable: false,
   },
+  FILE_ACCESS: {
+    summary: 'A secret or token-cache file (or its folder) could not be used: it is a folder, access was refused, or another user could change it. The message names the file.',
+    fix: 'Point `path` at a file in a folder owned by the user the mailer runs as, with mode 0700 (not shared with other users, not /tmp), and check the disk is writable.',
+    retriable: false,
+  },
   TENANT_NOT_FOUND: {
     summary: 'Entra ID does not know this Directory (tenant) ID in this cloud (AADSTS90002).',
     step: 1,
