@@ -26,6 +26,7 @@ export const CONFIG_KEYS = [
   'retry',
   'maxConcurrency',
   'tokenCache',
+  'disableFileAccess',
 ] as const satisfies ReadonlyArray<keyof O365OAuthMailerConfig>;
 
 /** Keys of the nested option objects, checked the same way. */
