@@ -77,7 +77,7 @@ describe('the CLI against the emulator', () => {
     expect(token).toMatch(new RegExp(`^\\[debug\\] HTTP POST ${host}/${emulator.tenantId}/oauth2/v2\\.0/token → 200 in \\d+ ms, request-id [0-9a-f-]{36}$`));
     const send = lines.find((l) => l.includes('/sendMail'));
     expect(send).toMatch(new RegExp(`^\\[debug\\] HTTP POST ${host}/v1\\.0/users/${encodeURIComponent(emulator.sender)}/sendMail → 202 in \\d+ ms, request-id [0-9a-f-]{36}$`));
-    expect(r.stderr).toMatch(/^\[info\] Mail accepted by Microsoft Graph for 1 recipient\(s\)\. \(requestId=[0-9a-f-]{36}\)$/m);
+    expect(r.stderr).toMatch(/^\[info\] Mail accepted by Microsoft Graph for 1 recipient\(s\)\. \(requestId=[0-9a-f-]{36}[,)]/m);
     expect(r.stderr).not.toContain(emulator.clientSecret);
     expect(r.stderr).not.toMatch(/eyJ[\w-]+\./);
   });
