@@ -15,6 +15,8 @@ export interface GraphOperation {
   method: GraphCall['method'];
   path: string;
   body?: unknown;
+  /** A base64 MIME message to send as `text/plain` instead of `body`. */
+  mime?: string;
   /** The same across every attempt of one message. */
   clientRequestId: string;
   signal?: AbortSignal;
@@ -113,6 +115,7 @@ export class GraphRunner {
             method: op.method,
             path: op.path,
             body: op.body,
+            ...(op.mime !== undefined ? { mime: op.mime } : {}),
             token: token.token,
             clientRequestId: op.clientRequestId,
             ...(op.signal ? { signal: op.signal } : {}),
@@ -137,7 +140,7 @@ export class GraphRunner {
           retries++;
           continue;
         }
-        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver }), cause: err };
+        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) }), cause: err };
         throw init.code === 'DELIVERY_UNKNOWN' ? this.#maybeDelivered(init) : this.#error(init);
       }
       if (reply.status < 400) return { reply, attempts };
