@@ -91,7 +91,11 @@ function toParsedMessage(mail: ParsedMail, mime: Buffer): ParsedMessage {
       alternatives.push({ contentType: a.contentType, content: a.content.toString('utf8') });
       continue;
     }
+    const partHeaders = [...a.headers.entries()]
+      .filter(([name, value]) => typeof value === 'string' && !/^content-(type|disposition|id|transfer-encoding)$/.test(name))
+      .map(([name, value]) => ({ name, value: value as string }));
     attachments.push({
+      ...(partHeaders.length > 0 ? { headers: partHeaders } : {}),
       name: a.filename ?? '',
       contentType: a.contentType || 'application/octet-stream',
       size: a.content.length,
