@@ -28,6 +28,7 @@ import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/g
 import { generateMessageId } from './message/message-id';
 import { MimeComposer } from './message/mime-composer';
 import { MAX_MIME_BYTES } from './message/mime-size';
+import { assertBodyFits } from './message/input-limits';
 import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
 import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
@@ -186,6 +187,7 @@ export class O365OAuthMailer {
         // Graph's message resource takes internetMessageId while the message is a draft, which a message given
         // to sendMail (or a new draft) is: the recipient sees it as the Message-ID header.
         graphMessage.internetMessageId = messageId;
+        assertBodyFits(normalized);
         let jsonRoute = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
         if (jsonRoute === 'too-large') {
           const token = await this.#tokens.getToken(signal ? { signal } : {});

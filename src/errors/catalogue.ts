@@ -199,12 +199,12 @@ export const ENTRA_CODES: Readonly<Record<number, EntraRule>> = {
     fix: 'A Conditional Access policy blocked the sign-in: an administrator must exclude this app (a workload identity) or this server\'s location from the policy.',
   },
   50196: {
-    code: 'AUTH_FAILED',
+    code: 'THROTTLED',
     fix: 'Entra ID saw too many token requests from this app: share one mailer per process and a `tokenCache` between processes, then try again in a few minutes.',
     retriable: true,
   },
   90055: {
-    code: 'AUTH_FAILED',
+    code: 'THROTTLED',
     fix: 'Entra ID saw too many token requests from this app: share one mailer per process and a `tokenCache` between processes, then try again in a few minutes.',
     retriable: true,
   },

@@ -92,7 +92,7 @@ async function resolveOne(spec: Attachment, i: number, opts: ResolveAttachmentsO
   };
   if (meta.isInline) meta.contentId = spec.cid as string;
 
-  if (content === undefined || content === null) return fromPath(path as string, meta, f);
+  if (content === undefined || content === null) return fromPath(path as string, meta, f, opts);
   if (typeof content === 'string') return memoryAttachment(meta, Buffer.from(content, (spec.encoding ?? 'utf8') as BufferEncoding));
   if (content instanceof Uint8Array) return memoryAttachment(meta, toBuffer(content));
   return fromStream(content, meta, f, opts);
@@ -155,7 +155,7 @@ function fileAttachment(meta: Meta, file: string, size: number, cleanup?: () => 
   };
 }
 
-async function fromPath(path: string, meta: Meta, f: string): Promise<NormalizedAttachment> {
+async function fromPath(path: string, meta: Meta, f: string, opts: ResolveAttachmentsOptions): Promise<NormalizedAttachment> {
   const file = resolvePath(path);
   const field = `${f}.path`;
   const fix = `Check that ${field} names an existing file that this process can read.`;
@@ -174,6 +174,9 @@ async function fromPath(path: string, meta: Meta, f: string): Promise<Normalized
     }
     throw invalid(field, `cannot be read (${code ?? 'error'}): ${describeValue(path)}.`, fix, err);
   }
+  // A size of 0 may not be the truth: files under /proc (say /proc/self/environ) report 0 and still have bytes. Read
+  // such a file once, like a stream, so that its real size (not 0) picks the route and the request's length.
+  if (size === 0) return fromStream(createReadStream(file), meta, f, opts);
   return fileAttachment(meta, file, size);
 }
 

@@ -1,6 +1,7 @@
 import { parseAddresses } from './addresses';
 import { attachmentMimeReasons, validateAttachmentSpecs } from './attachment-specs';
 import { checkMessageFields } from './fields';
+import { checkAddressLimits, checkInputLimits } from './input-limits';
 import { checkMimeFields } from './mime-fields';
 import type { NormalizedMessage } from './normalized';
 import type { MailMessage } from './types';
@@ -75,6 +76,7 @@ export function normalizeMessage(message: MailMessage, options: { disableFileAcc
     throw invalid('message', `must be an object, not ${describeValue(message)}.`, 'Pass an object like { to, subject, text }.');
   }
   checkMessageFields(message as Record<string, unknown>);
+  checkInputLimits(message as Record<string, unknown>);
   const fileAccessOption: unknown = message.disableFileAccess;
   if (fileAccessOption !== undefined && fileAccessOption !== null && typeof fileAccessOption !== 'boolean') {
     throw invalid('disableFileAccess', `must be true or false, not ${describeValue(fileAccessOption)}.`, 'Set disableFileAccess to true or false, or leave it out.');
@@ -120,6 +122,7 @@ export function normalizeMessage(message: MailMessage, options: { disableFileAcc
     throw invalid('from', `has ${from.length} addresses; a message has one.`, 'Give one From address, or leave it out to send from the configured mailbox.');
   }
   if (from[0]) result.from = from[0];
+  checkAddressLimits({ to, cc, bcc, replyTo, from });
   const importance: unknown = message.importance;
   if (importance !== undefined && importance !== null) {
     if (!IMPORTANCE.includes(importance as (typeof IMPORTANCE)[number])) {

@@ -56,7 +56,7 @@ describe('verify(): the Test button', () => {
     [7000112, 'unauthorized_client', 'Application is disabled.', 'AUTH_FAILED', 1, /Enterprise applications/],
     [7000229, 'invalid_client', 'The client application is missing service principal in the tenant.', 'AUTH_FAILED', 3, /service principal/],
     [53003, 'access_denied', 'Access has been blocked by Conditional Access policies.', 'AUTH_FAILED', 3, /Conditional Access/],
-    [50196, 'temporarily_unavailable', 'The server terminated an operation because it encountered a client request loop.', 'AUTH_FAILED', 0, /too many token requests/],
+    [50196, 'temporarily_unavailable', 'The server terminated an operation because it encountered a client request loop.', 'THROTTLED', 0, /too many token requests/],
   ];
   for (const [aadsts, error, text, code, step, fix] of credentialCases) {
     it(`AADSTS${aadsts} → ${code}`, async () => {
