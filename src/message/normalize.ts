@@ -52,7 +52,8 @@ const IMPORTANCE = ['low', 'normal', 'high'] as const;
  * Validates a message and puts it in the shape Graph needs, without any I/O.
  *
  * - Recipients: `to`, `cc`, `bcc` and `replyTo` are parsed with {@link parseAddresses}; at least one and at most
- *   {@link MAX_RECIPIENTS} recipients across to, cc and bcc (`replyTo` does not count).
+ *   {@link MAX_RECIPIENTS} recipients across to, cc and bcc, and at most 500 addresses with `replyTo` included
+ *   (see `input-limits.ts`, which also bounds display names, file names and the subject).
  * - Subject: a line break (CR, LF or CRLF, with the spaces and tabs around it; a run of them counts as one) is
  *   folded to one space; any other control character is rejected. Missing means `''`.
  * - Body: the JSON body is `html` (`HTML`) when given, else `text` (`Text`), else an empty `Text` body; with

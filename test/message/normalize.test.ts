@@ -84,8 +84,14 @@ describe('normalizeMessage: recipients', () => {
 
   it('takes 500 recipients in all and rejects 501', () => {
     expect(MAX_RECIPIENTS).toBe(500);
-    const ok = normalizeMessage({ to: addresses('t', 200), cc: addresses('c', 200), bcc: addresses('b', 100), replyTo: addresses('r', 3) });
-    expect(ok.recipients).toHaveLength(500);
+    const ok = normalizeMessage({ to: addresses('t', 200), cc: addresses('c', 200), bcc: addresses('b', 97), replyTo: addresses('r', 3) });
+    expect(ok.recipients).toHaveLength(497);
+    // Exchange counts replyTo too: 500 recipients plus one replyTo address is one too many.
+    expectMailerError(
+      thrown(() => normalizeMessage({ to: addresses('t', 200), cc: addresses('c', 200), bcc: addresses('b', 100), replyTo: addresses('r', 1) })),
+      'MESSAGE_INVALID',
+      'to/cc/bcc/replyTo',
+    );
     expect(normalizeMessage({ to: addresses('t', 500).join(', ') }).recipients).toHaveLength(500);
     const e = expectMailerError(
       thrown(() => normalizeMessage({ to: addresses('t', 200), cc: addresses('c', 200), bcc: addresses('b', 101) })),
