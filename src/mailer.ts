@@ -16,10 +16,10 @@ import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
 import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
 import { resolveAttachments } from './message/attachments';
-import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
+import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
 import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
-import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
+import { assertAttachmentSizes, chooseRoute, estimateSendMailJsonBytes } from './message/size';
 import type { MailMessage, SendOptions, SendResult } from './message/types';
 import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
@@ -126,7 +126,9 @@ export class O365OAuthMailer {
       assertAttachmentSizes(attachments);
       const clientRequestId = randomUUID();
       const graphMessage = toGraphMessage(normalized);
-      let route = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
+      // Serialised once: the size estimate and the request body share this text.
+      const messageJson = JSON.stringify(graphMessage);
+      let route = chooseRoute(estimateSendMailJsonBytes(messageJson, attachments), false);
       if (route === 'too-large') {
         const token = await this.#tokens.getToken(signal ? { signal } : {});
         route = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));
@@ -134,13 +136,11 @@ export class O365OAuthMailer {
       if (route === 'too-large') throw this.#tooLarge(attachments);
       let outcome: GraphOutcome;
       if (route === 'sendMail') {
-        if (attachments.length > 0) {
-          graphMessage.attachments = await Promise.all(attachments.map(async (a) => toGraphFileAttachment(a, await a.read())));
-        }
+        const attachmentsJson = attachments.length > 0 ? await Promise.all(attachments.map(async (a) => JSON.stringify(toGraphFileAttachment(a, await a.read())))) : [];
         outcome = await this.#runner.run({
           method: 'POST',
           path: `${this.#userPath}/sendMail`,
-          body: sendMailBody(graphMessage, this.#config.saveToSentItems),
+          json: sendMailJson(messageJson, this.#config.saveToSentItems, attachmentsJson),
           clientRequestId,
           couldDeliver: true,
           doing: 'sending the mail',
@@ -155,6 +155,7 @@ export class O365OAuthMailer {
           secrets: () => this.#secrets,
           userPath: this.#userPath,
           message: graphMessage,
+          messageJson,
           attachments,
           clientRequestId,
           ...(signal ? { signal } : {}),
@@ -257,7 +258,7 @@ export class O365OAuthMailer {
     if (!secret) {
       throw new MailerError(catalogued('SECRET_MISSING', `No client secret: none was configured, and the secret store holds nothing under "${c.secretName}".`));
     }
-    return createMsalApp({
+    return await createMsalApp({
       clientId: c.clientId,
       tenantId: c.tenantId,
       authorityHost: c.cloud.authorityHost,

@@ -89,6 +89,11 @@ export interface EmulatorOptions {
   limits?: EmulatorLimits;
   /** Where the emulator logs (method, path and status only; never a secret, token or query string). @default silent */
   logger?: Logger;
+  /**
+   * Milliseconds every Entra ID, Graph and upload answer waits before it is sent, to measure throughput as over a
+   * real network (Graph answers a sendMail in tens of milliseconds). @default 0
+   */
+  latencyMs?: number;
 }
 
 /** One request the emulator received (the mailbox page's own `/_emulator` requests are not logged). */

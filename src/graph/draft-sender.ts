@@ -19,6 +19,8 @@ export interface DraftSendOptions {
   /** `/users/{encoded sender}` */
   userPath: string;
   message: Message;
+  /** `message` already serialised, when the caller has it: sent as it is. */
+  messageJson?: string;
   attachments: readonly NormalizedAttachment[];
   clientRequestId: string;
   signal?: AbortSignal;
@@ -34,7 +36,8 @@ export interface DraftSendOptions {
 export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   const { runner, userPath, clientRequestId, signal } = o;
   const base = { clientRequestId, ...(signal ? { signal } : {}) };
-  const created = await runner.run({ ...base, method: 'POST', path: `${userPath}/messages`, body: o.message, couldDeliver: false, doing: 'creating the draft' });
+  const draft = o.messageJson !== undefined ? { json: o.messageJson } : { body: o.message };
+  const created = await runner.run({ ...base, method: 'POST', path: `${userPath}/messages`, ...draft, couldDeliver: false, doing: 'creating the draft' });
   const id = (created.reply.body as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'string' || id === '') {
     throw new MailerError({ code: 'UNKNOWN', message: 'Microsoft Graph created the draft but did not return its id; nothing was sent.' }, o.secrets());

@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
+import { Deadlines } from './deadlines';
 import { bypassesProxy } from './no-proxy';
 import { TransportError, classifyFetchError } from './transport-error';
+import { loadUndici } from './undici';
 
 /** Settings shared by every request a mailer makes, token requests included. */
 export interface HttpClientOptions {
@@ -47,68 +49,99 @@ export interface HttpResponse {
  */
 export class HttpClient {
   readonly #timeoutMs: number;
-  readonly #direct: Dispatcher | undefined;
-  readonly #proxied: Dispatcher | undefined;
-  readonly #noProxy: string | undefined;
+  readonly #deadlines: Deadlines;
+  readonly #options: HttpClientOptions;
+  /** Dispatchers for the proxy and the extra CA, made (and npm's undici loaded) on the first request. */
+  #routes: Promise<Routes> | undefined;
   readonly #fetch: typeof globalThis.fetch | undefined;
 
   constructor(options: HttpClientOptions) {
+    this.#options = options;
     this.#timeoutMs = options.timeoutMs;
+    this.#deadlines = new Deadlines(options.timeoutMs);
     this.#fetch = options.fetch;
-    this.#noProxy = options.noProxy;
-    const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
-    const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
-    if (ca || options.proxy) this.#direct = new Agent(ca ? { connect: { ca } } : {});
-    if (options.proxy) this.#proxied = new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) });
   }
 
   /** Sends a request and reads the whole response. Rejects only with a {@link TransportError}. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const target = safeUrl(req.url);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-    const fetchImpl = this.#fetch ?? (await globalFetch());
-    const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal };
-    if (req.headers) init.headers = req.headers;
-    if (req.body instanceof Readable) {
-      init.body = Readable.toWeb(req.body) as unknown as BodyInit;
-      init.duplex = 'half';
-    } else if (req.body !== undefined) {
-      init.body = req.body as BodyInit;
+    let dispatcher: Dispatcher | undefined;
+    if (this.#options.ca !== undefined || this.#options.proxy) {
+      try {
+        dispatcher = await this.#dispatcherFor(req.url);
+      } catch (err) {
+        // No connection can have been made without a dispatcher: nothing was sent.
+        throw new TransportError('connect', `Could not set up the proxy or trusted roots: ${String((err as Error)?.message ?? err)}`, safeUrl(req.url), { cause: err });
+      }
     }
-    const dispatcher = this.#dispatcherFor(req.url);
-    if (dispatcher) init.dispatcher = dispatcher;
+    const deadline = this.#deadlines.start();
+    const { signal } = deadline.controller;
+    const callerSignal = req.signal;
+    const onAbort = () => deadline.controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) onAbort();
+    else callerSignal?.addEventListener('abort', onAbort, { once: true });
     try {
+      const fetchImpl = this.#fetch ?? globalThis.fetch ?? (await fallbackFetch());
+      const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal };
+      if (req.headers) init.headers = req.headers;
+      if (req.body instanceof Readable) {
+        init.body = Readable.toWeb(req.body) as unknown as BodyInit;
+        init.duplex = 'half';
+      } else if (req.body !== undefined) {
+        init.body = req.body as BodyInit;
+      }
+      if (dispatcher) init.dispatcher = dispatcher;
       const res = await fetchImpl(req.url, init);
       const text = await res.text();
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
       if (req.body instanceof Readable) req.body.destroy();
-      if (req.signal?.aborted) throw new TransportError('aborted', 'The operation was aborted.', target, { cause: err });
-      if (timeout.aborted) {
+      const target = safeUrl(req.url);
+      if (callerSignal?.aborted) throw new TransportError('aborted', 'The operation was aborted.', target, { cause: err });
+      if (deadline.expired) {
         throw new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err });
       }
       throw classifyFetchError(err, target);
+    } finally {
+      callerSignal?.removeEventListener('abort', onAbort);
+      this.#deadlines.finish(deadline);
     }
   }
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
-    await Promise.all([this.#direct?.close(), this.#proxied?.close()]);
+    const routes = await this.#routes?.catch(() => undefined);
+    await Promise.all([routes?.direct?.close(), routes?.proxied?.close()]);
   }
 
-  #dispatcherFor(url: string): Dispatcher | undefined {
-    if (this.#proxied && !bypassesProxy(new URL(url), this.#noProxy)) return this.#proxied;
-    return this.#direct;
+  async #dispatcherFor(url: string): Promise<Dispatcher | undefined> {
+    this.#routes ??= makeRoutes(this.#options);
+    const { direct, proxied } = await this.#routes;
+    if (proxied && !bypassesProxy(new URL(url), this.#options.noProxy)) return proxied;
+    return direct;
   }
+}
+
+interface Routes {
+  direct: Dispatcher | undefined;
+  proxied: Dispatcher | undefined;
+}
+
+async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
+  const { Agent, ProxyAgent } = await loadUndici();
+  const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
+  return {
+    direct: ca || options.proxy ? new Agent(ca ? { connect: { ca } } : {}) : undefined,
+    proxied: options.proxy ? new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) }) : undefined,
+  };
 }
 
 /**
  * The global fetch. `isomorphic-fetch` is a fallback loaded only where the runtime has none, so on Node >= 18 it is
  * never loaded (and its punycode deprecation warning never prints).
  */
-async function globalFetch(): Promise<typeof globalThis.fetch> {
-  if (typeof globalThis.fetch !== 'function') await import('isomorphic-fetch');
+async function fallbackFetch(): Promise<typeof globalThis.fetch> {
+  await import('isomorphic-fetch');
   return globalThis.fetch;
 }
 

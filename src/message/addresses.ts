@@ -14,6 +14,13 @@ const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{
 const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])+"$/;
 /** A domain label as written: letters (any script), digits, marks and hyphens. */
 const RAW_LABEL = /^[\p{L}\p{M}\p{N}-]+$/u;
+/**
+ * A domain of plain letters, digits and hyphens, with no punycode (`xn--`) label: IDNA conversion would only
+ * lower-case it, so it skips `domainToASCII` and the Unicode label check (most addresses are like this).
+ */
+const PLAIN_DOMAIN = /^(?!(?:.*\.)?xn--)[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
+/** A last label the URL parser reads as a number (decimal or hex): such a domain takes the full check. */
+const NUMBER_LIKE = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)$/i;
 /** A label after IDNA conversion: LDH, no hyphen at either end. */
 const ASCII_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 /** atext plus space: a display name made only of these needs no quotes. */
@@ -121,13 +128,14 @@ export function addressProblem(address: string): string | undefined {
 function checkDomain(domain: string): { problem?: string; ascii: string } {
   const labels = domain.split('.');
   if (labels.length < 2) return { problem: 'its domain has no dot, as in contoso.com', ascii: '' };
+  const plain = PLAIN_DOMAIN.test(domain) && !NUMBER_LIKE.test(domain);
   for (const label of labels) {
     if (label === '') return { problem: 'its domain has two dots in a row, or a dot at one end', ascii: '' };
-    if (!RAW_LABEL.test(label) || label.startsWith('-') || label.endsWith('-')) {
+    if ((!plain && !RAW_LABEL.test(label)) || label.startsWith('-') || label.endsWith('-')) {
       return { problem: `its domain label ${JSON.stringify(label)} is not allowed`, ascii: '' };
     }
   }
-  const ascii = domainToASCII(domain);
+  const ascii = plain ? domain.toLowerCase() : domainToASCII(domain);
   if (ascii === '') return { problem: 'its domain is not a valid domain name', ascii };
   const asciiLabels = ascii.split('.');
   for (const label of asciiLabels) {
