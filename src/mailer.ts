@@ -121,7 +121,8 @@ export class O365OAuthMailer {
     const normalized = normalizeMessage(message);
     const { signal } = options;
     if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
-    const attachments = await resolveAttachments(message.attachments ?? [], signal ? { signal } : {});
+    const specs = message.attachments;
+    const attachments = specs && specs.length > 0 ? await resolveAttachments(specs, signal ? { signal } : {}) : [];
     try {
       assertAttachmentSizes(attachments);
       const clientRequestId = randomUUID();
@@ -167,7 +168,7 @@ export class O365OAuthMailer {
       this.#logger.info?.(`Mail accepted by Microsoft Graph for ${result.accepted.length} recipient(s).`, { requestId: result.requestId, route });
       return result;
     } finally {
-      await Promise.all(attachments.map((a) => a.dispose()));
+      if (attachments.length > 0) await Promise.all(attachments.map((a) => a.dispose()));
     }
   }
 

@@ -15,14 +15,15 @@ interface Entry {
 
 /**
  * Time limits for the requests of one client. Every request gets the same duration, so deadlines arrive in the
- * order requests start, and one unref'd timer armed for the oldest serves them all: no timer, weak reference or
+ * order requests start, and one unref'd timer armed for the oldest serves them all: no timer or
  * `AbortSignal.timeout` per request, and nothing left behind for the host process.
  */
 export class Deadlines {
   readonly #ms: number;
   readonly #queue: Entry[] = [];
   #head = 0;
-  #armed = false;
+  /** The armed timer, held so it is not collected before it fires. */
+  #timer: AbortSignal | undefined;
 
   constructor(ms: number) {
     this.#ms = ms;
@@ -32,7 +33,7 @@ export class Deadlines {
   start(): Deadline {
     const entry: Entry = { controller: new AbortController(), at: performance.now() + this.#ms, expired: false, done: false };
     this.#queue.push(entry);
-    if (!this.#armed) this.#arm(this.#ms);
+    if (!this.#timer) this.#arm(this.#ms);
     return entry as Deadline;
   }
 
@@ -56,12 +57,15 @@ export class Deadlines {
   }
 
   #arm(delay: number): void {
-    this.#armed = true;
-    setTimeout(() => this.#fire(), Math.max(1, Math.ceil(delay))).unref();
+    // AbortSignal.timeout as the one timer: unref'd, and like the per-request signal it replaces, a real-time
+    // guard that fake clocks in tests (which patch setTimeout) neither see nor drive.
+    const timer = AbortSignal.timeout(Math.max(1, Math.ceil(delay)));
+    timer.addEventListener('abort', () => this.#fire(), { once: true });
+    this.#timer = timer;
   }
 
   #fire(): void {
-    this.#armed = false;
+    this.#timer = undefined;
     const now = performance.now();
     for (let i = this.#head; i < this.#queue.length; i++) {
       const entry = this.#queue[i]!;

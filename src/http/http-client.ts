@@ -28,7 +28,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /**
    * The body. A stream is sent as it is read, never held whole in memory: give its length in a
-   * `Content-Length` header (upload sessions require one).
+   * `Content-Length` header (upload sessions require one). A `Uint8Array` is sent as it is, not copied, also
+   * with a `Content-Length` header: leave it unchanged until the request has settled.
    */
   body?: string | Uint8Array | Readable;
   /** The caller's cancellation. */
@@ -86,8 +87,12 @@ export class HttpClient {
       if (req.body instanceof Readable) {
         init.body = Readable.toWeb(req.body) as unknown as BodyInit;
         init.duplex = 'half';
+      } else if (req.body instanceof Uint8Array) {
+        // fetch copies a Uint8Array body; as the one chunk of a stream it goes to the socket as it is.
+        init.body = oneChunk(req.body);
+        init.duplex = 'half';
       } else if (req.body !== undefined) {
-        init.body = req.body as BodyInit;
+        init.body = req.body;
       }
       if (dispatcher) init.dispatcher = dispatcher;
       const res = await fetchImpl(req.url, init);
@@ -134,6 +139,16 @@ async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
     direct: ca || options.proxy ? new Agent(ca ? { connect: { ca } } : {}) : undefined,
     proxied: options.proxy ? new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) }) : undefined,
   };
+}
+
+/** A stream of one chunk: `bytes` itself, not a copy. */
+function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 /**

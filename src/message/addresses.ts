@@ -15,12 +15,12 @@ const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])+"$/;
 /** A domain label as written: letters (any script), digits, marks and hyphens. */
 const RAW_LABEL = /^[\p{L}\p{M}\p{N}-]+$/u;
 /**
- * A domain of plain letters, digits and hyphens, with no punycode (`xn--`) label: IDNA conversion would only
- * lower-case it, so it skips `domainToASCII` and the Unicode label check (most addresses are like this).
+ * A valid domain of plain ASCII labels (letters, digits, inner hyphens, 1 to 63 characters), none of them
+ * punycode (`xn--`), whose last label is not one the URL parser reads as a number. IDNA conversion would only
+ * lower-case such a domain, so {@link domainProblem} accepts it with one test, without `domainToASCII` or the
+ * Unicode label check; every other domain takes the full check (the result is the same: a test pins it).
  */
-const PLAIN_DOMAIN = /^(?!(?:.*\.)?xn--)[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
-/** A last label the URL parser reads as a number (decimal or hex): such a domain takes the full check. */
-const NUMBER_LIKE = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)$/i;
+const PLAIN_DOMAIN = /^(?!(?:[^.]*\.)*xn--)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?![0-9]+$|0x[0-9a-f]*$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** A label after IDNA conversion: LDH, no hyphen at either end. */
 const ASCII_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 /** atext plus space: a display name made only of these needs no quotes. */
@@ -116,26 +116,30 @@ export function addressProblem(address: string): string | undefined {
   if (localOctets > MAX_LOCAL_PART_OCTETS) {
     return `its local part is ${localOctets} octets long; at most ${MAX_LOCAL_PART_OCTETS} are allowed`;
   }
-  const domainProblem = checkDomain(domain);
-  if (domainProblem.problem !== undefined) return domainProblem.problem;
-  const octets = Math.max(utf8(address), localOctets + 1 + domainProblem.ascii.length);
+  const checked = domainProblem(domain);
+  if (checked.problem !== undefined) return checked.problem;
+  const octets = Math.max(utf8(address), localOctets + 1 + checked.ascii.length);
   if (octets > MAX_ADDRESS_OCTETS) {
     return `it is ${octets} octets long; at most ${MAX_ADDRESS_OCTETS} are allowed`;
   }
   return undefined;
 }
 
-function checkDomain(domain: string): { problem?: string; ascii: string } {
+/**
+ * What is wrong with a domain, if anything, and its ASCII (IDNA) form. Internal; `fastPath: false` exists so a
+ * test can compare the plain-ASCII shortcut with the full check.
+ */
+export function domainProblem(domain: string, fastPath = true): { problem?: string; ascii: string } {
+  if (fastPath && domain.length <= 253 && PLAIN_DOMAIN.test(domain)) return { ascii: domain.toLowerCase() };
   const labels = domain.split('.');
   if (labels.length < 2) return { problem: 'its domain has no dot, as in contoso.com', ascii: '' };
-  const plain = PLAIN_DOMAIN.test(domain) && !NUMBER_LIKE.test(domain);
   for (const label of labels) {
     if (label === '') return { problem: 'its domain has two dots in a row, or a dot at one end', ascii: '' };
-    if ((!plain && !RAW_LABEL.test(label)) || label.startsWith('-') || label.endsWith('-')) {
+    if (!RAW_LABEL.test(label) || label.startsWith('-') || label.endsWith('-')) {
       return { problem: `its domain label ${JSON.stringify(label)} is not allowed`, ascii: '' };
     }
   }
-  const ascii = plain ? domain.toLowerCase() : domainToASCII(domain);
+  const ascii = domainToASCII(domain);
   if (ascii === '') return { problem: 'its domain is not a valid domain name', ascii };
   const asciiLabels = ascii.split('.');
   for (const label of asciiLabels) {

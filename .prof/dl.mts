@@ -1,0 +1,10 @@
+import { Deadlines } from '/work/wt/i14/src/http/deadlines.ts';
+const d = new Deadlines(300);
+const t0 = performance.now();
+const a = d.start();
+await new Promise((r) => setTimeout(r, 100));
+d.finish(a);
+const b = d.start();
+const tb = performance.now();
+b.controller.signal.addEventListener('abort', () => console.log('b aborted after', (performance.now() - tb).toFixed(0), 'ms; since t0', (performance.now() - t0).toFixed(0), b.expired));
+await new Promise((r) => setTimeout(r, 1000));

@@ -1,0 +1,10 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { startEmulator } from '/work/wt/i14/src/emulator/index';
+const emulator = await startEmulator();
+writeFileSync('/tmp/i14-ca.pem', emulator.ca);
+const info = { url: emulator.url, tenantId: emulator.tenantId, clientId: emulator.clientId, clientSecret: emulator.clientSecret, sender: emulator.sender, senders: [] };
+const r = await promisify(execFile)(process.execPath, [...(process.env.FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', process.argv[2]!], { cwd: '/work/wt/i14', env: { ...process.env, BENCH_EMULATOR: JSON.stringify(info), NODE_EXTRA_CA_CERTS: '/tmp/i14-ca.pem' } });
+console.log(r.stdout, r.stderr);
+await emulator.close();
