@@ -88,8 +88,8 @@ export class HttpClient {
         init.body = Readable.toWeb(req.body) as unknown as BodyInit;
         init.duplex = 'half';
       } else if (req.body instanceof Uint8Array) {
-        // fetch copies a Uint8Array body; as the one chunk of a stream it goes to the socket as it is.
-        init.body = oneChunk(req.body);
+        // fetch copies a Uint8Array body; as a stream of views of it, it goes to the socket as it is.
+        init.body = viewsOf(req.body);
         init.duplex = 'half';
       } else if (req.body !== undefined) {
         init.body = req.body;
@@ -141,14 +141,23 @@ async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
   };
 }
 
-/** A stream of one chunk: `bytes` itself, not a copy. */
-function oneChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      controller.enqueue(bytes);
-      controller.close();
+/** Bytes per write of a `Uint8Array` body: TLS encrypts each write whole, so smaller writes keep its buffers small. */
+const WRITE_BYTES = 1024 * 1024;
+
+/** `bytes` as a stream of views of at most {@link WRITE_BYTES}, pulled as the socket drains: no byte is copied. */
+function viewsOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const end = Math.min(offset + WRITE_BYTES, bytes.length);
+        if (end > offset) controller.enqueue(bytes.subarray(offset, end));
+        offset = end;
+        if (offset >= bytes.length) controller.close();
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { MailerError } from '../errors/mailer-error';
 import { validateAttachmentSpecs } from './attachment-specs';
 import { guessContentType } from './content-type';
 import type { NormalizedAttachment } from './normalized';
+import { streamChunks } from './stream-chunks';
 import { INLINE_ATTACHMENT_LIMIT_BYTES, MAX_ATTACHMENT_BYTES } from './size';
 import type { Attachment } from './types';
 import { describeValue, invalid } from './validation';
@@ -260,7 +261,7 @@ async function fromStream(stream: Readable, meta: Meta, f: string, opts: Resolve
   let total = 0;
   let spool: Spool | undefined;
   try {
-    for await (const chunk of source) {
+    for await (const chunk of streamChunks(source)) {
       const bytes = chunkBytes(chunk, f, encoding);
       total += bytes.length;
       if (total > MAX_ATTACHMENT_BYTES) {
