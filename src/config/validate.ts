@@ -2,6 +2,7 @@ import type { SetupStep } from '../errors/codes';
 import { MailerError } from '../errors/mailer-error';
 import { CATALOGUE } from '../errors/catalogue';
 import { CLOUDS, type CloudName, type ResolvedCloud } from './clouds';
+import { assertKnownKeys } from './known-keys';
 import type { Logger, O365OAuthMailerConfig } from './types';
 import { defaultSecretName, type SecretStore } from '../secrets/secret-store';
 import type { TokenCache } from '../token-cache/token-cache';
@@ -23,6 +24,7 @@ export interface ResolvedConfig {
   proxy?: string;
   noProxy?: string;
   saveToSentItems: boolean;
+  disableFileAccess: boolean;
   logger: Logger;
   maxRetries: number;
   maxDelayMs: number;
@@ -34,6 +36,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const MAILBOX = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
+/** ISO 8601: a calendar date, optionally with a time and a zone (`2027-06-30`, `2027-06-30T12:00:00Z`). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function invalid(field: string, problem: string, fix: string, step?: SetupStep): MailerError {
   return new MailerError({
@@ -42,6 +46,17 @@ function invalid(field: string, problem: string, fix: string, step?: SetupStep):
     fix,
     ...(step !== undefined ? { step } : {}),
   });
+}
+
+/** Not given at all: absent, undefined, null or an empty string. A value of the wrong kind is "wrong", not missing. */
+function isMissing(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** A given value, quoted for a message: a short string as it is, anything else by its kind. */
+function given(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -91,6 +106,15 @@ function positiveInt(field: string, value: unknown, fallback: number, min: numbe
  */
 export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.ProcessEnv = {}): ResolvedConfig {
   if (!isObject(config)) throw invalid('config', 'must be an object.', 'Pass { authType, tenantId, clientId, clientSecret, sender }.');
+  assertKnownKeys(config);
+  if (isMissing(config.authType)) {
+    throw invalid(
+      'authType',
+      "is missing. This library signs in with OAuth 2.0 (client credentials) and sends through Microsoft Graph; say so with authType: 'oauth2'.",
+      "Add authType: 'oauth2' (the guide's Authentication Type \"OAuth 2.0\", step 6).",
+      6,
+    );
+  }
   if (config.authType !== 'oauth2') {
     throw invalid(
       'authType',
@@ -100,15 +124,21 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     );
   }
   const tenantId = typeof config.tenantId === 'string' ? config.tenantId.trim() : config.tenantId;
+  if (isMissing(tenantId)) {
+    throw invalid('tenantId', 'is missing.', "Set `tenantId` to the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+  }
   if (typeof tenantId === 'string' && ['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase())) {
     throw invalid('tenantId', `is "${tenantId}", which client credentials cannot use.`, "Use your own Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
   }
   if (typeof tenantId !== 'string' || !(GUID.test(tenantId) || DOMAIN.test(tenantId))) {
-    throw invalid('tenantId', 'must be the Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com.', "Copy the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+    throw invalid('tenantId', `is ${given(tenantId)}; it must be the Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com.`, "Copy the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
   }
   const clientId = typeof config.clientId === 'string' ? config.clientId.trim() : config.clientId;
+  if (isMissing(clientId)) {
+    throw invalid('clientId', 'is missing.', "Set `clientId` to the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
+  }
   if (typeof clientId !== 'string' || !GUID.test(clientId)) {
-    throw invalid('clientId', 'must be the Application (client) ID, a GUID.', "Copy the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
+    throw invalid('clientId', `is ${given(clientId)}; it must be the Application (client) ID, a GUID.`, "Copy the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
   }
   if (config.clientSecret !== undefined) {
     if (typeof config.clientSecret !== 'string' || config.clientSecret.length === 0) {
@@ -128,15 +158,26 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     throw invalid('secretName', 'must be a non-empty string.', 'Use the name the secret was stored under, or leave it out for the default.', 5);
   }
   let secretExpiresAt: Date | undefined;
+  if (typeof config.secretExpiresAt === 'string' && !ISO_DATE.test(config.secretExpiresAt.trim())) {
+    throw invalid(
+      'secretExpiresAt',
+      `is "${config.secretExpiresAt}", which is not an ISO 8601 date: a date such as 12/10/2026 reads as 10 December in some countries and 12 October in others.`,
+      'Enter the Expires date shown next to the secret in step 5 as year-month-day, e.g. "2027-06-30".',
+      5,
+    );
+  }
   if (config.secretExpiresAt !== undefined) {
-    secretExpiresAt = new Date(config.secretExpiresAt as string | Date);
+    secretExpiresAt = new Date(typeof config.secretExpiresAt === 'string' ? config.secretExpiresAt.trim() : config.secretExpiresAt);
     if (!(config.secretExpiresAt instanceof Date || typeof config.secretExpiresAt === 'string') || Number.isNaN(secretExpiresAt.getTime())) {
       throw invalid('secretExpiresAt', 'is not a date.', 'Enter the Expires date shown next to the secret in step 5, e.g. "2027-06-30".', 5);
     }
   }
   const sender = typeof config.sender === 'string' ? config.sender.trim() : config.sender;
+  if (isMissing(sender)) {
+    throw invalid('sender', 'is missing.', 'Set `sender` to the logon name (user principal name) of a licensed Exchange Online mailbox, e.g. reports@contoso.com (step 6).', 6);
+  }
   if (typeof sender !== 'string' || !MAILBOX.test(sender)) {
-    throw invalid('sender', 'must be the O365 logon name of the mailbox that sends, e.g. reports@contoso.com.', 'Enter the logon name (user principal name) of a licensed Exchange Online mailbox (step 6).', 6);
+    throw invalid('sender', `is ${given(sender)}; it must be the O365 logon name of the mailbox that sends, e.g. reports@contoso.com.`, 'Enter the logon name (user principal name) of a licensed Exchange Online mailbox (step 6).', 6);
   }
   const cloud = resolveCloud(config.cloud);
   const timeoutMs = positiveInt('timeoutMs', config.timeoutMs, 30_000, 1, 600_000);
@@ -162,6 +203,9 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (config.saveToSentItems !== undefined && typeof config.saveToSentItems !== 'boolean') {
     throw invalid('saveToSentItems', 'must be true or false.', 'Set saveToSentItems to true (keep a copy in Sent Items) or false.');
   }
+  if (config.disableFileAccess !== undefined && typeof config.disableFileAccess !== 'boolean') {
+    throw invalid('disableFileAccess', 'must be true or false.', 'Set disableFileAccess to true (refuse file paths in messages) or false.');
+  }
   if (config.logger !== undefined && !isObject(config.logger)) throw invalid('logger', 'must be an object with debug/info/warn/error methods.', 'Pass console, a pino/winston logger, or leave it out.');
   if (config.retry !== undefined && !isObject(config.retry)) throw invalid('retry', 'must be { maxRetries, maxDelayMs }.', 'Pass retry: { maxRetries: 3, maxDelayMs: 60000 } or leave it out.');
   const maxRetries = positiveInt('retry.maxRetries', config.retry?.maxRetries, 3, 0, 20);
@@ -180,6 +224,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     scope: `${cloud.graphEndpoint}/.default`,
     timeoutMs,
     saveToSentItems: config.saveToSentItems ?? true,
+    disableFileAccess: config.disableFileAccess ?? false,
     logger: config.logger ?? {},
     maxRetries,
     maxDelayMs,

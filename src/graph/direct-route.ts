@@ -18,8 +18,9 @@ export class DirectRoute {
   /** Sends one request. Rejects only with the transport failure; any HTTP status resolves. */
   async call(call: GraphCall): Promise<GraphReply> {
     const headers: Record<string, string> = { Authorization: `Bearer ${call.token}`, 'client-request-id': call.clientRequestId };
-    const body = call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const body = call.mime ?? call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
+    if (call.mime !== undefined) headers['Content-Type'] = 'text/plain';
+    else if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await this.#http.request({
       method: call.method,
       url: this.#base + call.path,

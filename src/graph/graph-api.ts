@@ -11,6 +11,8 @@ export interface GraphCall {
   body?: unknown;
   /** The body already serialised as JSON, sent as it is (in place of `body`): a message is serialised once. */
   json?: string;
+  /** A MIME message, base64-encoded, sent as `Content-Type: text/plain` instead of a JSON `body`. */
+  mime?: string;
   /** The bearer token for this request. */
   token: string;
   /** Sent as `client-request-id`; the same across the retries of one message. */

@@ -1,3 +1,4 @@
+import { readClaims } from '../auth/claims';
 import type { TokenProvider } from '../auth/token-provider';
 import type { Logger } from '../config/types';
 import { catalogued, fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
@@ -13,6 +14,8 @@ export interface GraphOperation {
   method: GraphCall['method'];
   path: string;
   body?: unknown;
+  /** A base64 MIME message to send as `text/plain` instead of `body`. */
+  mime?: string;
   /** The same across every attempt of one message. */
   clientRequestId: string;
   signal?: AbortSignal;
@@ -70,6 +73,13 @@ export function graphFailure(reply: GraphReply): GraphFailure {
   return failure;
 }
 
+/** The roles of the token Graph refused, for the catalogue: `[]` when it has none, nothing when it is unreadable. */
+function tokenRoles(token: string): { tokenRoles?: readonly string[] } {
+  const claims = readClaims(token);
+  if (!claims) return {};
+  return { tokenRoles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [] };
+}
+
 /**
  * Runs Graph operations for one mailer: a mailbox slot per request, a token per request (from memory when
  * warm), one fresh token after a 401 InvalidAuthenticationToken, and the retry policy. Every failure leaves as a
@@ -106,6 +116,7 @@ export class GraphRunner {
             method: op.method,
             path: op.path,
             ...(op.json !== undefined ? { json: op.json } : { body: op.body }),
+            ...(op.mime !== undefined ? { mime: op.mime } : {}),
             token: token.token,
             clientRequestId: op.clientRequestId,
             ...(op.signal ? { signal: op.signal } : {}),
@@ -130,7 +141,7 @@ export class GraphRunner {
           retries++;
           continue;
         }
-        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver }), cause: err };
+        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) }), cause: err };
         throw init.code === 'DELIVERY_UNKNOWN' ? this.#maybeDelivered(init) : this.#error(init);
       }
       if (reply.status < 400) return { reply, attempts };
@@ -157,7 +168,7 @@ export class GraphRunner {
           ...(failure.requestId ? { requestId: failure.requestId } : {}),
         });
       }
-      const error = this.#error(fromGraph(failure, this.#o.context()));
+      const error = this.#error(fromGraph(failure, { ...this.#o.context(), ...tokenRoles(used) }));
       if (failure.code) graphCodes.set(error, failure.code);
       throw error;
     }

@@ -75,7 +75,8 @@ export class SdkRoute {
       .option(CALL_STATE, state)
       .middlewareOptions([new AuthenticationHandlerOptions({ getAccessToken: async () => call.token })]);
     const json = call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
-    if (json !== undefined) request = request.header('Content-Type', 'application/json');
+    if (call.mime !== undefined) request = request.header('Content-Type', 'text/plain');
+    else if (json !== undefined) request = request.header('Content-Type', 'application/json');
     let response: Response;
     try {
       switch (call.method) {
@@ -83,7 +84,7 @@ export class SdkRoute {
           response = (await request.get()) as Response;
           break;
         case 'POST':
-          response = (await request.post(json ?? '')) as Response;
+          response = (await request.post(call.mime ?? json ?? '')) as Response;
           break;
         case 'DELETE':
           response = (await request.delete()) as Response;

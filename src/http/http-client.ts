@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
 import { Deadlines } from './deadlines';
 import { bypassesProxy } from './no-proxy';
-import { TransportError, classifyFetchError } from './transport-error';
+import { TransportError, classifyFetchError, safeProxy } from './transport-error';
 import { loadUndici } from './undici';
 
 /** Settings shared by every request a mailer makes, token requests included. */
@@ -19,6 +19,43 @@ export interface HttpClientOptions {
   noProxy?: string;
   /** A fetch to use instead of the global one (tests, instrumentation). Looked up at call time when absent. */
   fetch?: typeof globalThis.fetch;
+  /** Sees every request and its outcome (debug logging, OpenTelemetry spans). */
+  observer?: HttpObserver;
+}
+
+/** What an {@link HttpObserver} sees of a request as it starts. */
+export interface HttpRequestStart {
+  method: HttpRequest['method'];
+  /** The full URL. Observers must drop its query string (an upload URL's carries a token). */
+  url: string;
+  /** The body's size in bytes, when known. */
+  requestBytes?: number;
+}
+
+/** How a request ended. */
+export interface HttpRequestEnd {
+  /** The HTTP status, when an answer came. */
+  status?: number;
+  /** Graph's `request-id` (or Entra's `x-ms-request-id`) header. */
+  requestId?: string;
+  /** How it failed below HTTP, when no answer came. */
+  failure?: TransportError['failure'];
+  /** From the start of the request to the end of its response body. */
+  durationMs: number;
+}
+
+/**
+ * Called as each request starts; the function it returns (if any) is called once as the request ends. Returning
+ * undefined costs the request nothing further.
+ */
+export type HttpObserver = (start: HttpRequestStart) => ((end: HttpRequestEnd) => void) | undefined;
+
+function bodyBytes(req: HttpRequest): number | undefined {
+  const length = req.headers?.['Content-Length'] ?? req.headers?.['content-length'];
+  if (length !== undefined) return Number(length);
+  if (typeof req.body === 'string') return Buffer.byteLength(req.body);
+  if (req.body instanceof Uint8Array) return req.body.byteLength;
+  return undefined;
 }
 
 /** One HTTP request. */
@@ -54,21 +91,25 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   /** Dispatchers for the proxy and the extra CA, made (and npm's undici loaded) on the first request. */
   #routes: Promise<Routes> | undefined;
+  readonly #proxyName: string | undefined;
   readonly #fetch: typeof globalThis.fetch | undefined;
+  readonly #observer: HttpObserver | undefined;
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
     this.#timeoutMs = options.timeoutMs;
     this.#deadlines = new Deadlines(options.timeoutMs);
     this.#fetch = options.fetch;
+    this.#observer = options.observer;
+    if (options.proxy) this.#proxyName = safeProxy(options.proxy);
   }
 
   /** Sends a request and reads the whole response. Rejects only with a {@link TransportError}. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    let dispatcher: Dispatcher | undefined;
+    let route: { dispatcher: Dispatcher; proxied: boolean } | undefined;
     if (this.#options.ca !== undefined || this.#options.proxy) {
       try {
-        dispatcher = await this.#dispatcherFor(req.url);
+        route = await this.#routeFor(req.url);
       } catch (err) {
         // No connection can have been made without a dispatcher: nothing was sent.
         throw new TransportError('connect', `Could not set up the proxy or trusted roots: ${String((err as Error)?.message ?? err)}`, safeUrl(req.url), { cause: err });
@@ -80,6 +121,9 @@ export class HttpClient {
     const onAbort = () => deadline.controller.abort(callerSignal?.reason);
     if (callerSignal?.aborted) onAbort();
     else callerSignal?.addEventListener('abort', onAbort, { once: true });
+    const requestBytes = this.#observer ? bodyBytes(req) : undefined;
+    const ended = this.#observer?.({ method: req.method, url: req.url, ...(requestBytes !== undefined ? { requestBytes } : {}) });
+    const started = ended ? performance.now() : 0;
     try {
       const fetchImpl = this.#fetch ?? globalThis.fetch ?? (await fallbackFetch());
       const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal };
@@ -94,18 +138,24 @@ export class HttpClient {
       } else if (req.body !== undefined) {
         init.body = req.body;
       }
-      if (dispatcher) init.dispatcher = dispatcher;
+      if (route) init.dispatcher = route.dispatcher;
       const res = await fetchImpl(req.url, init);
       const text = await res.text();
+      if (ended) {
+        const requestId = res.headers.get('request-id') ?? res.headers.get('x-ms-request-id') ?? undefined;
+        ended({ status: res.status, durationMs: performance.now() - started, ...(requestId ? { requestId } : {}) });
+      }
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
       if (req.body instanceof Readable) req.body.destroy();
       const target = safeUrl(req.url);
-      if (callerSignal?.aborted) throw new TransportError('aborted', 'The operation was aborted.', target, { cause: err });
-      if (deadline.expired) {
-        throw new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err });
-      }
-      throw classifyFetchError(err, target);
+      const error = callerSignal?.aborted
+        ? new TransportError('aborted', 'The operation was aborted.', target, { cause: err })
+        : deadline.expired
+          ? new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err })
+          : classifyFetchError(err, target, route?.proxied ? this.#proxyName : undefined);
+      ended?.({ failure: error.failure, durationMs: performance.now() - started });
+      throw error;
     } finally {
       callerSignal?.removeEventListener('abort', onAbort);
       this.#deadlines.finish(deadline);
@@ -118,11 +168,11 @@ export class HttpClient {
     await Promise.all([routes?.direct?.close(), routes?.proxied?.close()]);
   }
 
-  async #dispatcherFor(url: string): Promise<Dispatcher | undefined> {
+  async #routeFor(url: string): Promise<{ dispatcher: Dispatcher; proxied: boolean } | undefined> {
     this.#routes ??= makeRoutes(this.#options);
     const { direct, proxied } = await this.#routes;
-    if (proxied && !bypassesProxy(new URL(url), this.#options.noProxy)) return proxied;
-    return direct;
+    if (proxied && !bypassesProxy(new URL(url), this.#options.noProxy)) return { dispatcher: proxied, proxied: true };
+    return direct ? { dispatcher: direct, proxied: false } : undefined;
   }
 }
 
