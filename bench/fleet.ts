@@ -3,13 +3,14 @@
  * all at once; then 100 more. The parent counts the token requests; this child reports the heap each mailer adds
  * (measured with forced GC, on the second hundred, once every module is loaded).
  */
-import { MemoryTokenCache, O365OAuthMailer } from '../dist/index.js';
-import { benchEmulator, report } from './stats';
+import { benchEmulator, builtPackage, report } from './stats';
+import type { MemoryTokenCache as Cache, O365OAuthMailer as Mailer } from '../src/index';
 
 const e = benchEmulator();
 const gc = globalThis.gc;
 
-async function fleet(cache: MemoryTokenCache): Promise<O365OAuthMailer[]> {
+async function fleet(cache: Cache): Promise<Mailer[]> {
+  const { O365OAuthMailer } = await builtPackage();
   const mailers = e.senders.map(
     (sender) => new O365OAuthMailer({ authType: 'oauth2', tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, sender, tokenCache: cache, cloud: { authorityHost: e.url, graphEndpoint: e.url } }),
   );
@@ -19,6 +20,7 @@ async function fleet(cache: MemoryTokenCache): Promise<O365OAuthMailer[]> {
 
 async function main(): Promise<void> {
   if (!gc) throw new Error('run with --expose-gc');
+  const { MemoryTokenCache } = await builtPackage();
   const cache = new MemoryTokenCache();
   const first = await fleet(cache);
   gc();

@@ -76,3 +76,12 @@ export async function rawSend(e: BenchEmulator, token: string, body: unknown, se
 export function report(result: unknown): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
+
+/**
+ * The built package (`dist/`, what users run), typed from the source: the bench builds it first, and a fresh clone
+ * type-checks without it.
+ */
+export async function builtPackage(): Promise<typeof import('../src/index')> {
+  const entry = new URL('../dist/index.js', import.meta.url).href;
+  return (await import(entry)) as typeof import('../src/index');
+}

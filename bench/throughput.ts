@@ -2,8 +2,7 @@
  * Child of bench/run.ts: 1,000 sends with 4 in flight against the emulator answering after 20 ms, against the
  * same number of raw fetch POSTs at the same concurrency, alternating per round.
  */
-import { O365OAuthMailer } from '../dist/index.js';
-import { benchEmulator, pool, rawSend, rawToken, report, spread } from './stats';
+import { benchEmulator, builtPackage, pool, rawSend, rawToken, report, spread } from './stats';
 
 const e = benchEmulator();
 const ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
@@ -17,6 +16,7 @@ const graphBody = {
 };
 
 async function main(): Promise<void> {
+  const { O365OAuthMailer } = await builtPackage();
   const mailer = new O365OAuthMailer({ authType: 'oauth2', tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, sender: e.sender, cloud: { authorityHost: e.url, graphEndpoint: e.url } });
   const token = await rawToken(e);
   await pool(20, IN_FLIGHT, () => mailer.send(message));

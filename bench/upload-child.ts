@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { O365OAuthMailer } from '../dist/index.js';
-import { benchEmulator, report } from './stats';
+import { benchEmulator, builtPackage, report } from './stats';
 
 const e = benchEmulator();
 const MB = Number(process.env.BENCH_MB ?? 100);
 const path = process.env.BENCH_PATH;
 
 async function main(): Promise<void> {
+  const { O365OAuthMailer } = await builtPackage();
   const mailer = new O365OAuthMailer({ authType: 'oauth2', tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, sender: e.sender, cloud: { authorityHost: e.url, graphEndpoint: e.url } });
   // Warm up the same route (draft + upload session), so the figure is what the large file adds, not first-use code.
   await mailer.send({ to: 'warm@contoso.com', text: 'warm-up', attachments: [{ filename: 'w.bin', content: Readable.from([randomBytes(9 * 1024 * 1024)]) }] });

@@ -6,8 +6,7 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import { O365OAuthMailer } from '../dist/index.js';
-import { benchEmulator, rawSend, rawToken, report, spread } from './stats';
+import { benchEmulator, builtPackage, rawSend, rawToken, report, spread } from './stats';
 
 const e = benchEmulator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -26,6 +25,7 @@ const graphBody = {
 };
 
 async function main(): Promise<void> {
+  const { O365OAuthMailer } = await builtPackage();
   const mailer = new O365OAuthMailer({ authType: 'oauth2', tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, sender: e.sender, cloud: { authorityHost: e.url, graphEndpoint: e.url } });
   const token = await rawToken(e);
   const credential = new ClientSecretCredential(e.tenantId, e.clientId, e.clientSecret, { authorityHost: e.url, disableInstanceDiscovery: true });
