@@ -8,13 +8,13 @@
  * Environment: BENCH_ROUNDS (warm-send rounds, default 15), BENCH_STARTUP_ROUNDS (default 15),
  * BENCH_THROUGHPUT_ROUNDS (default 3), BENCH_ONLY (comma-separated: startup,send,upload,throughput,fleet,footprint).
  */
-import { fileURLToPath } from 'node:url';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startEmulator, type Emulator } from '../src/emulator/index';
 import { measureFootprint } from './footprint';
@@ -119,8 +119,13 @@ async function main(): Promise<void> {
       row('heap added per mailer', `${(f.heapPerMailerBytes / 1024).toFixed(1)} KB`);
     }
     if (wanted('outbox') && existsSync(join(root, 'bench/outbox.ts'))) {
-      const outbox = (await import(join(root, 'bench/outbox.ts'))) as { measureOutbox?: () => Promise<Array<[string, string]>> };
-      for (const [k, v] of (await outbox.measureOutbox?.()) ?? []) row(k, v);
+      // #12's outbox bench (drain throughput from SQLite and from BullMQ at 4 in flight per mailbox), when present.
+      console.error('Outbox drain…');
+      type OutboxRow = { store: string; messages: number; drainPerSecond: number; peakInFlight: number };
+      const outbox = (await import(pathToFileURL(join(root, 'bench/outbox.ts')).href)) as { benchOutbox?: (n?: number) => Promise<OutboxRow[]> };
+      for (const r of (await outbox.benchOutbox?.()) ?? []) {
+        row(`outbox drain from ${r.store} (${r.messages} messages)`, `${r.drainPerSecond.toFixed(0)} messages/s, at most ${r.peakInFlight} in flight per mailbox`);
+      }
     }
     if (wanted('footprint')) {
       console.error('Footprint…');
