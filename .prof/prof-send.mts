@@ -1,4 +1,4 @@
-import { O365OAuthMailer } from '/work/wt/i14/dist/index.js';
+const { O365OAuthMailer } = await import('/work/wt/i14/dist/index.js');
 import { benchEmulator } from '/work/wt/i14/bench/stats';
 const e = benchEmulator();
 const mailer = new O365OAuthMailer({ authType: 'oauth2', tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, sender: e.sender, cloud: { authorityHost: e.url, graphEndpoint: e.url } });

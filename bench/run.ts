@@ -2,11 +2,13 @@
  * Benchmarks (never run by `npm test`): `npm run bench`. It builds the package, then prints every figure as a
  * ratio to its reference measured side by side in the same run (bare node, raw fetch, the @azure/identity +
  * Graph client peer), with min / median / max over rounds. The emulator runs in this process over real HTTPS;
- * each measurement runs in a child process that does only the client's work and trusts the emulator's
- * certificate through NODE_EXTRA_CA_CERTS, as a production host trusts Microsoft's.
+ * each measurement runs in a child process that does only the client's work, with the packed tarball installed in
+ * a consumer project (production dependencies only), and trusts the emulator's certificate through
+ * NODE_EXTRA_CA_CERTS, as a production host trusts Microsoft's.
  *
  * Environment: BENCH_ROUNDS (warm-send rounds, default 15), BENCH_STARTUP_ROUNDS (default 15),
- * BENCH_THROUGHPUT_ROUNDS (default 3), BENCH_ONLY (comma-separated: startup,send,upload,throughput,fleet,footprint).
+ * BENCH_THROUGHPUT_ROUNDS (default 3), BENCH_UPLOAD_ROUNDS (default 3), BENCH_ONLY (comma-separated:
+ * startup,send,upload,throughput,fleet,outbox,footprint).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startEmulator, type Emulator } from '../src/emulator/index';
-import { measureFootprint } from './footprint';
+import { installPacked } from './footprint';
 import { measureStartup } from './startup';
 import { mib, ratio, spread, type BenchEmulator, type Spread } from './stats';
 
@@ -62,9 +64,13 @@ async function main(): Promise<void> {
   const caFile = join(work, 'emulator-ca.pem');
   writeFileSync(caFile, emulator.ca);
   try {
+    console.error('Packing and installing the tarball in a consumer project (production dependencies only)…');
+    const packed = installPacked(work);
+    // Every child runs the installed package, as a user does (optional peers such as @opentelemetry/api absent).
+    process.env.BENCH_ENTRY = pathToFileURL(join(packed.packageDir, 'dist/index.js')).href;
     if (wanted('startup')) {
       console.error('Start-up (against a bare node start)…');
-      const s = measureStartup(Number(process.env.BENCH_STARTUP_ROUNDS ?? 15));
+      const s = measureStartup(Number(process.env.BENCH_STARTUP_ROUNDS ?? 15), packed.packageDir);
       row('import the main entry / bare node', ratio(s.importRatio));
       row('o365-mailer --help / bare node', ratio(s.help));
       row('o365-mailer verify --help / bare node', ratio(s.verifyHelp));
@@ -128,10 +134,8 @@ async function main(): Promise<void> {
       }
     }
     if (wanted('footprint')) {
-      console.error('Footprint…');
-      const f = measureFootprint();
-      row('tarball', `${(f.tarballBytes / 1024).toFixed(0)} KB`);
-      row('production install', `${mib(f.installBytes)}, ${f.packages} packages`);
+      row('tarball', `${(packed.tarballBytes / 1024).toFixed(0)} KB`);
+      row('production install', `${mib(packed.installBytes)}, ${packed.packages} packages`);
     }
   } finally {
     await emulator.close();

@@ -17,9 +17,10 @@ function wall(args: string[]): number {
   return ms;
 }
 
-export function measureStartup(rounds: number): { importRatio: Spread; help: Spread; verifyHelp: Spread } {
-  const entry = pathToFileURL(resolve(root, 'dist/index.js')).href;
-  const cli = resolve(root, 'dist/cli.js');
+/** `packageDir`: the installed package (its `dist/index.js` and `dist/cli.js`). */
+export function measureStartup(rounds: number, packageDir: string): { importRatio: Spread; help: Spread; verifyHelp: Spread } {
+  const entry = pathToFileURL(resolve(packageDir, 'dist/index.js')).href;
+  const cli = resolve(packageDir, 'dist/cli.js');
   const cases: Array<[string, string[]]> = [
     ['bare', ['--input-type=module', '-e', '']],
     ['import', ['--input-type=module', '-e', `import ${JSON.stringify(entry)}`]],

@@ -78,10 +78,11 @@ export function report(result: unknown): void {
 }
 
 /**
- * The built package (`dist/`, what users run), typed from the source: the bench builds it first, and a fresh clone
- * type-checks without it.
+ * The package as users run it: the main entry of the packed tarball installed in a consumer project (BENCH_ENTRY,
+ * set by bench/run.ts), else this checkout's `dist/`. Typed from the source, so a fresh clone type-checks without
+ * either.
  */
 export async function builtPackage(): Promise<typeof import('../src/index')> {
-  const entry = new URL('../dist/index.js', import.meta.url).href;
+  const entry = process.env.BENCH_ENTRY ?? new URL('../dist/index.js', import.meta.url).href;
   return (await import(entry)) as typeof import('../src/index');
 }
