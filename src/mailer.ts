@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { domainToASCII } from 'node:url';
 import { inspect } from 'node:util';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
@@ -22,6 +21,7 @@ import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
 import { combineObservers, requestLog } from './http/request-log';
 import { Telemetry } from './telemetry/telemetry';
+import { asciiDomain } from './message/addresses';
 import { resolveAttachments } from './message/attachments';
 import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
 import { generateMessageId } from './message/message-id';
@@ -264,7 +264,7 @@ export class O365OAuthMailer {
   /** The domain of generated Message-IDs: the From address's, in ASCII. */
   #messageIdDomain(address: string): string {
     const domain = address.slice(address.lastIndexOf('@') + 1);
-    return domainToASCII(domain) || 'localhost';
+    return asciiDomain(domain) || 'localhost';
   }
 
   /**

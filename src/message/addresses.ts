@@ -125,6 +125,11 @@ export function addressProblem(address: string): string | undefined {
   return undefined;
 }
 
+/** `domainToASCII(domain)`, without calling it for a plain ASCII domain (which it would only lower-case). */
+export function asciiDomain(domain: string): string {
+  return domain.length <= 253 && PLAIN_DOMAIN.test(domain) ? domain.toLowerCase() : domainToASCII(domain);
+}
+
 /**
  * What is wrong with a domain, if anything, and its ASCII (IDNA) form. Internal; `fastPath: false` exists so a
  * test can compare the plain-ASCII shortcut with the full check.

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MailerError } from '../../src/errors/mailer-error';
-import { domainProblem, formatAddress, parseAddresses } from '../../src/message/addresses';
+import { domainToASCII } from 'node:url';
+import { asciiDomain, domainProblem, formatAddress, parseAddresses } from '../../src/message/addresses';
 import type { Address, AddressObject } from '../../src/message/types';
 import { expectMailerError, thrown } from './helpers';
 
@@ -247,6 +248,7 @@ describe('the plain-ASCII domain shortcut', () => {
     fc.assert(
       fc.property(domainish, (d) => {
         expect(domainProblem(d)).toEqual(domainProblem(d, false));
+        expect(asciiDomain(d)).toBe(domainToASCII(d));
       }),
       { numRuns: 5000 },
     );
