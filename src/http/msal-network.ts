@@ -14,6 +14,8 @@ export interface NetworkScope {
    * (an unknown tenant: AADSTS90002) as `endpoints_resolution_error` and drops the code.
    */
   entraError?: EntraErrorBody;
+  /** A redirect answer (never followed): msal-node would report it as an unreadable answer. */
+  redirect?: { status: number; location: string | null };
 }
 
 /** An Entra ID error answer, reduced to what the catalogue reads. */
@@ -86,6 +88,10 @@ export class MsalNetworkModule implements INetworkModule {
       if (res.status >= 400) {
         const error = entraError(res.status, body);
         for (const scope of this.#scopesOf(options)) scope.entraError = error;
+      }
+      if (res.status >= 300 && res.status < 400) {
+        const redirect = { status: res.status, location: res.headers.get('location') };
+        for (const scope of this.#scopesOf(options)) scope.redirect = redirect;
       }
       return { status: res.status, headers, body: body as T };
     } catch (err) {
