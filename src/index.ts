@@ -14,6 +14,8 @@ export type {
   SendResult,
   SendProgress,
 } from './message/types';
+export { validateMessage, type ValidatedMessage } from './message/validate-message';
+export type { FindSentOptions, SentMessage } from './message/sent-message';
 export type { VerifyOptions, VerifyReport, VerifyCheck, VerifyCheckId } from './verify/types';
 export {
   MemorySecretStore,

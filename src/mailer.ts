@@ -21,6 +21,7 @@ import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
 import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
 import type { MailMessage, SendOptions, SendResult } from './message/types';
+import { checkMessageId, toSentMessage, type FindSentOptions, type SentMessage } from './message/sent-message';
 import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
@@ -168,6 +169,40 @@ export class O365OAuthMailer {
     } finally {
       await Promise.all(attachments.map((a) => a.dispose()));
     }
+  }
+
+  /**
+   * Looks a sent mail up in the sender's Sent Items by its Message-ID header (Graph's `internetMessageId`), to
+   * settle a `DELIVERY_UNKNOWN`: found means it went out. Sent Items can lag behind a send by minutes, so look
+   * again a little later before concluding it did not.
+   *
+   * Needs a read permission on the mailbox: Microsoft Graph › Application permissions › **Mail.ReadBasic.All**
+   * (the least privileged; Mail.Read or Mail.ReadWrite work too), or the RBAC for Applications role
+   * "Application Mail.ReadBasic". Only mail saved to Sent Items can be found (`saveToSentItems`, on by default).
+   *
+   * @example
+   * ```ts
+   * const found = await mailer.findSent('<report-42@contoso.com>', { since: new Date(Date.now() - 3_600_000) })
+   * if (found) console.log('sent at', found.sentAt)
+   * ```
+   * @returns the message, or `undefined` when Sent Items does not hold it (yet).
+   * @throws MailerError `MAILBOX_ACCESS_DENIED` without a read permission, and the setup and network codes of `send()`.
+   */
+  async findSent(messageId: string, options: FindSentOptions = {}): Promise<SentMessage | undefined> {
+    const id = checkMessageId(messageId);
+    const { signal, since } = options;
+    const filter = `internetMessageId eq '${id.replace(/'/g, "''")}'`;
+    const outcome = await this.#runner.run({
+      method: 'GET',
+      path: `${this.#userPath}/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&$select=id,internetMessageId,sentDateTime,subject&$top=5`,
+      clientRequestId: randomUUID(),
+      couldDeliver: false,
+      doing: 'looking for the mail in Sent Items',
+      ...(signal ? { signal } : {}),
+    });
+    const value = (outcome.reply.body as { value?: unknown } | undefined)?.value;
+    const found = (Array.isArray(value) ? value : []).map(toSentMessage).filter((m): m is SentMessage => m !== undefined);
+    return found.find((m) => since === undefined || m.sentAt === undefined || m.sentAt.getTime() >= since.getTime());
   }
 
   /**

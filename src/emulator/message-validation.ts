@@ -10,6 +10,8 @@ export type ParsedMessage = Pick<
   from?: EmulatorAddress;
   /** Recipients that Exchange would not resolve, reported when the message is submitted. */
   badRecipients?: string[];
+  /** The Message-ID the client set (`internetMessageId`), if any. */
+  internetMessageId?: string;
 };
 
 /** A Graph validation failure. */
@@ -216,6 +218,11 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
       attachments.push(parsed.value);
     }
   }
+  const internetMessageId = prop(value, 'internetMessageId');
+  if (internetMessageId !== undefined && internetMessageId !== null) {
+    if (typeof internetMessageId !== 'string') return bodyRead("Cannot convert a primitive value to the expected type 'Edm.String'.");
+    if (!/^<[^<>\s]+@[^<>\s]+>$/.test(internetMessageId)) return problem(400, 'ErrorInvalidInternetMessageId', 'The internet message id is invalid.');
+  }
   let from: EmulatorAddress | undefined;
   const fromValue = prop(value, 'from') ?? prop(value, 'sender');
   if (fromValue !== undefined && fromValue !== null) {
@@ -237,6 +244,7 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
       headers,
       attachments,
       badRecipients,
+      ...(typeof internetMessageId === 'string' ? { internetMessageId } : {}),
     },
   };
 }

@@ -87,6 +87,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests: EmulatorRequestLogEntry[] = [];
   const hung = new Set<ServerResponse>();
   const logger = options.logger;
+  const inFlight = new Map<string, number>();
+  const peaks = new Map<string, number>();
+  const latency = options.latencyMs;
   const ctx: EmulatorContext = {
     url: '',
     directory,
@@ -158,6 +161,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await readBody(req, 0);
       writeReply(res, faultReply(ctx, request, area, before));
       return;
+    }
+
+    if (area === 'graph') {
+      const mailbox = /^\/[^/]+\/users\/([^/]+)/i.exec(path)?.[1];
+      if (mailbox !== undefined) {
+        const key = safeDecode(mailbox).toLowerCase();
+        const now = (inFlight.get(key) ?? 0) + 1;
+        inFlight.set(key, now);
+        peaks.set(key, Math.max(peaks.get(key) ?? 0, now));
+        res.on('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
+      }
+      const delay = typeof latency === 'number' ? latency : latency ? latency[0] + Math.random() * (latency[1] - latency[0]) : 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     }
 
     let reply: Reply;
@@ -251,6 +267,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     get tokensIssued() {
       return ctx.counters.tokensIssued;
     },
+    peakInFlight(mailbox?: string): number {
+      if (mailbox !== undefined) return peaks.get(mailbox.toLowerCase()) ?? 0;
+      return Math.max(0, ...peaks.values());
+    },
     faults,
     grant(clientId: string, roles: string[]): void {
       directory.grant(clientId, roles);
@@ -280,6 +300,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requests.length = 0;
       ctx.counters.tokenRequests = 0;
       ctx.counters.tokensIssued = 0;
+      peaks.clear();
       directory.reset();
       releaseHung();
     },
@@ -292,4 +313,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   return emulator;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -89,6 +89,11 @@ export interface EmulatorOptions {
   limits?: EmulatorLimits;
   /** Where the emulator logs (method, path and status only; never a secret, token or query string). @default silent */
   logger?: Logger;
+  /**
+   * Delay before each Graph API request is handled, in ms: a number, or `[min, max]` for a random delay in that
+   * range. Use it to hold requests in flight (concurrency tests, crash tests). @default 0
+   */
+  latencyMs?: number | [number, number];
 }
 
 /** One request the emulator received (the mailbox page's own `/_emulator` requests are not logged). */
@@ -167,6 +172,8 @@ export interface EmulatorMessage {
   route: 'sendMail' | 'draft';
   /** The Graph `request-id` of the request that sent it. */
   requestId: string;
+  /** Its Message-ID header: the one the client set, else one Exchange-style made up by the emulator. */
+  internetMessageId: string;
 }
 
 /** Kinds of injected faults. */
@@ -287,6 +294,11 @@ export interface Emulator {
   readonly tokenRequests: number;
   /** Access tokens issued. */
   readonly tokensIssued: number;
+  /**
+   * The most Graph API requests that were in flight at once for `mailbox` (as written in `/users/{mailbox}`,
+   * case-insensitive) since start or `reset()`; with no argument, the highest over all mailboxes.
+   */
+  peakInFlight(mailbox?: string): number;
   /** Fault injection. */
   readonly faults: EmulatorFaults;
   /**

@@ -1,0 +1,47 @@
+import { invalid } from './validation';
+
+/** Options of {@link O365OAuthMailer.findSent}. */
+export interface FindSentOptions {
+  /** Ignore mail sent before this moment (the time the message was first handed over is a good choice). */
+  since?: Date;
+  /** Cancels the lookup with `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** A mail found in the sender's Sent Items. */
+export interface SentMessage {
+  /** Graph's ID of the item in Sent Items. */
+  id: string;
+  /** Its Message-ID header, angle brackets included. */
+  internetMessageId: string;
+  /** When Exchange sent it. */
+  sentAt?: Date;
+  /** Its subject. */
+  subject?: string;
+}
+
+/** A Message-ID as in the header: `<local@domain>`, one line, printable ASCII. */
+const MESSAGE_ID = /^<[!-;=?-~]+@[!-;=?-~]+>$/;
+
+/** Checks a Message-ID and returns it. @throws MailerError `MESSAGE_INVALID` */
+export function checkMessageId(messageId: unknown, field = 'messageId'): string {
+  if (typeof messageId !== 'string' || !MESSAGE_ID.test(messageId)) {
+    throw invalid(
+      field,
+      `must be a Message-ID with its angle brackets, like <report-42@contoso.com>, not ${JSON.stringify(String(messageId)).slice(0, 80)}.`,
+      'Pass the Message-ID header exactly as sent, angle brackets included (SendResult.messageId, or the outbox item\'s messageId).',
+    );
+  }
+  return messageId;
+}
+
+/** Reads one Graph message resource of a Sent Items listing. */
+export function toSentMessage(value: unknown): SentMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.id !== 'string' || typeof v.internetMessageId !== 'string') return undefined;
+  const out: SentMessage = { id: v.id, internetMessageId: v.internetMessageId };
+  if (typeof v.sentDateTime === 'string' && !Number.isNaN(Date.parse(v.sentDateTime))) out.sentAt = new Date(v.sentDateTime);
+  if (typeof v.subject === 'string') out.subject = v.subject;
+  return out;
+}
