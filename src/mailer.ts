@@ -127,6 +127,9 @@ export class O365OAuthMailer {
       assertAttachmentSizes(attachments);
       const clientRequestId = randomUUID();
       const graphMessage = toGraphMessage(normalized);
+      // Interim until the full messageId support lands: carry a given Message-ID as Graph's internetMessageId.
+      const givenMessageId = (message as { messageId?: unknown }).messageId;
+      if (givenMessageId !== undefined && givenMessageId !== null) graphMessage.internetMessageId = checkMessageId(givenMessageId);
       let route = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
       if (route === 'too-large') {
         const token = await this.#tokens.getToken(signal ? { signal } : {});
