@@ -163,7 +163,9 @@ async function reconcile(s: EngineSettings, item: ClaimedItem, mailer: O365OAuth
       );
       return { kind: 'park', note: 'no read permission' };
     }
+    // A failed lookup proves nothing either way: look again, whatever the window says.
     s.logger.warn?.(`Looking up ${item.messageId} in Sent Items failed; trying again.`, { id: item.id, code });
+    return { kind: 'check', at: s.now() + checkInterval(s.windowMs) };
   }
   const now = s.now();
   if (now < until) return { kind: 'check', at: Math.min(until, now + checkInterval(s.windowMs)) };

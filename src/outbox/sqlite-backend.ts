@@ -23,6 +23,7 @@ export class SqliteBackend implements OutboxBackend {
   readonly #o: SqliteBackendOptions;
   readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly #inHand = new Set<Promise<unknown>>();
+  readonly #ids = new Set<string>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -121,11 +122,13 @@ export class SqliteBackend implements OutboxBackend {
     const capacity = senders.length * limits.maxInFlight;
     while (this.#running) {
       const free = capacity - this.#inHand.size;
-      const claimed = free > 0 ? this.#store.claim(this.#owner, senders, limits, now(), leaseMs, free) : [];
+      const claimed = free > 0 ? this.#store.claim(this.#owner, senders, limits, now(), leaseMs, free, this.#ids) : [];
       for (const item of claimed) {
+        this.#ids.add(item.id);
         const task = run(item, this.#ops(item))
           .catch(() => this.#store.release(item, this.#owner))
           .finally(() => {
+            this.#ids.delete(item.id);
             this.#inHand.delete(task);
             this.wake();
           });

@@ -260,7 +260,7 @@ export class SqliteStore {
    * Leases due items of `senders` to `owner`, within each sender's free request slots and budgets. Queued items
    * reserve their recipients and bytes in the budget in the same transaction.
    */
-  claim(owner: string, senders: readonly string[], limits: PacingLimits, now: number, leaseMs: number, max: number): ClaimedItem[] {
+  claim(owner: string, senders: readonly string[], limits: PacingLimits, now: number, leaseMs: number, max: number, inHand: ReadonlySet<string> = new Set()): ClaimedItem[] {
     return this.#db
       .transaction((): ClaimedItem[] => {
         const out: ClaimedItem[] = [];
@@ -277,6 +277,8 @@ export class SqliteStore {
           let budgetBlocked = false;
           for (const r of rows) {
             if (slots <= 0) break;
+            // This process still holds it (its lease ran out while it was busy): not another worker's leftover.
+            if (inHand.has(r.id)) continue;
             if (r.state === 'queued') {
               if (throttled || budgetBlocked) continue;
               if (!this.#fits(sender, r, limits, now)) {
