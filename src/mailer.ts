@@ -21,7 +21,7 @@ import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
 import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
 import type { MailMessage, SendOptions, SendResult } from './message/types';
-import { checkMessageId, toSentMessage, type FindSentOptions, type SentMessage } from './message/sent-message';
+import { checkMessageId, readDenied, toSentMessage, type FindSentOptions, type SentMessage } from './message/sent-message';
 import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
@@ -195,14 +195,18 @@ export class O365OAuthMailer {
     const id = checkMessageId(messageId);
     const { signal, since } = options;
     const filter = `internetMessageId eq '${id.replace(/'/g, "''")}'`;
-    const outcome = await this.#runner.run({
-      method: 'GET',
-      path: `${this.#userPath}/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&$select=id,internetMessageId,sentDateTime,subject&$top=5`,
-      clientRequestId: randomUUID(),
-      couldDeliver: false,
-      doing: 'looking for the mail in Sent Items',
-      ...(signal ? { signal } : {}),
-    });
+    const outcome = await this.#runner
+      .run({
+        method: 'GET',
+        path: `${this.#userPath}/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&$select=id,internetMessageId,sentDateTime,subject&$top=5`,
+        clientRequestId: randomUUID(),
+        couldDeliver: false,
+        doing: 'looking for the mail in Sent Items',
+        ...(signal ? { signal } : {}),
+      })
+      .catch((err: unknown) => {
+        throw readDenied(err, this.#config.sender);
+      });
     const value = (outcome.reply.body as { value?: unknown } | undefined)?.value;
     const found = (Array.isArray(value) ? value : []).map(toSentMessage).filter((m): m is SentMessage => m !== undefined);
     return found.find((m) => since === undefined || m.sentAt === undefined || m.sentAt.getTime() >= since.getTime());

@@ -1,3 +1,4 @@
+import { MailerError } from '../errors/mailer-error';
 import { invalid } from './validation';
 
 /** Options of {@link O365OAuthMailer.findSent}. */
@@ -44,4 +45,21 @@ export function toSentMessage(value: unknown): SentMessage | undefined {
   if (typeof v.sentDateTime === 'string' && !Number.isNaN(Date.parse(v.sentDateTime))) out.sentAt = new Date(v.sentDateTime);
   if (typeof v.subject === 'string') out.subject = v.subject;
   return out;
+}
+
+/**
+ * A 403 on the Sent Items lookup means the app may send but not read this mailbox: the same code, with a message
+ * and fix that name the read permission instead of Mail.Send.
+ */
+export function readDenied(err: unknown, sender: string): unknown {
+  if (!(err instanceof MailerError) || err.status !== 403 || (err.code !== 'CONSENT_MISSING' && err.code !== 'MAILBOX_ACCESS_DENIED')) return err;
+  return new MailerError({
+    code: err.code,
+    step: 2,
+    status: 403,
+    ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
+    message: `Microsoft Graph refused to read the Sent Items of ${sender}: the app has no read permission on this mailbox, so a sent mail cannot be looked up (403).`,
+    fix: 'In the app registration, add Microsoft Graph › Application permissions › Mail.ReadBasic.All and grant admin consent (steps 2 and 3); with RBAC for Applications, assign the role "Application Mail.ReadBasic" scoped to this mailbox instead.',
+    cause: err,
+  });
 }

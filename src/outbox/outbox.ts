@@ -150,10 +150,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
 
   /**
    * Resolves when nothing is left to do but parked items: every item is `sent`, `failed` or a parked `unknown`,
-   * or waits in the queue of a paused sender. Starts the outbox if it was not started.
+   * or waits in the queue of a paused sender. Starts the outbox if it was not started and has mailers; without
+   * mailers it waits for other processes to do the work.
    */
   async drain(): Promise<void> {
-    this.start();
+    if (this.#p.mailers.size > 0) this.start();
     for (;;) {
       if ((await this.#p.backend.pending()) === 0) return;
       await new Promise<void>((resolve) => {

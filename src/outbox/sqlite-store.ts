@@ -285,6 +285,8 @@ export class SqliteStore {
                 budgetBlocked = true;
                 continue;
               }
+              // A claim whose worker died before sending left its reservation: replace it, never count it twice.
+              this.#stmts.refund!.run(r.id, r.attempts + 1);
               this.#stmts.reserve!.run(sender, now, r.recipients, r.upload_bytes, r.id, r.attempts + 1);
             }
             this.#stmts.lease!.run(owner, now + leaseMs, r.id);
