@@ -261,8 +261,10 @@ export class BullmqBackend implements OutboxBackend {
     const paused = await this.pausedSenders();
     let n = 0;
     for (const s of senders) {
+      n += await this.#redis.scard(this.#key('state', s, 'sending'));
+      // A paused sender's queued and unknown items wait for the administrator: a drain does not wait for them.
       if (paused.has(s)) continue;
-      for (const st of ['queued', 'sending', 'unknown']) n += await this.#redis.scard(this.#key('state', s, st));
+      for (const st of ['queued', 'unknown']) n += await this.#redis.scard(this.#key('state', s, st));
       n -= await this.#redis.scard(this.#key('parked', s));
     }
     return n;

@@ -145,7 +145,8 @@ function afterFailure(s: EngineSettings, item: ClaimedItem, err: unknown): Outco
     case 'failed':
       return { kind: 'failed', error: stored };
     default:
-      return { kind: 'unknown', error: stored, reconcileUntil: now + s.windowMs, checkAt: now + checkInterval(s.windowMs) };
+      // Sent Items usually shows a sent mail within seconds: a first look soon, then every interval.
+      return { kind: 'unknown', error: stored, reconcileUntil: now + s.windowMs, checkAt: now + Math.min(1000, checkInterval(s.windowMs)) };
   }
 }
 

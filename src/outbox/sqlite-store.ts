@@ -188,7 +188,7 @@ export class SqliteStore {
       ),
       pending: p(
         `SELECT COUNT(*) AS n FROM items i LEFT JOIN senders s ON s.sender = i.sender
-         WHERE (i.state IN ('queued', 'sending') OR (i.state = 'unknown' AND i.parked = 0)) AND s.paused_at IS NULL`,
+         WHERE i.state = 'sending' OR ((i.state = 'queued' OR (i.state = 'unknown' AND i.parked = 0)) AND s.paused_at IS NULL)`,
       ),
       nextDue: p(
         `SELECT MIN(next_at) AS t FROM items WHERE state IN ('queued', 'sending') OR (state = 'unknown' AND parked = 0)`,
@@ -268,7 +268,9 @@ export class SqliteStore {
         for (const sender of senders) {
           if (out.length >= max) break;
           const s = this.#stmts.sender!.get(sender) as { paused_at: number | null; throttled_until: number | null } | undefined;
-          if (s?.paused_at != null) continue;
+          // A paused sender's items wait, except that a dead worker's `sending` item is still taken over (it
+          // becomes `unknown` without a request), so that nothing stays `sending` behind a pause.
+          const paused = s?.paused_at != null;
           const throttled = s?.throttled_until != null && s.throttled_until > now;
           const inflight = (this.#stmts.inflight!.get(sender, now) as { n: number }).n;
           let slots = Math.min(limits.maxInFlight - inflight, max - out.length);
@@ -279,6 +281,7 @@ export class SqliteStore {
             if (slots <= 0) break;
             // This process still holds it (its lease ran out while it was busy): not another worker's leftover.
             if (inHand.has(r.id)) continue;
+            if (paused && r.state !== 'sending') continue;
             if (r.state === 'queued') {
               if (throttled || budgetBlocked) continue;
               if (!this.#fits(sender, r, limits, now)) {
