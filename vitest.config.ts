@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^o365-oauth-mailer\/testing$/, replacement: src('testing/index.ts') },
       { find: /^o365-oauth-mailer\/outbox$/, replacement: src('outbox/index.ts') },
       { find: /^o365-oauth-mailer\/emulator$/, replacement: src('emulator/index.ts') },
+      { find: /^o365-oauth-mailer\/nodemailer$/, replacement: src('nodemailer/index.ts') },
       { find: /^o365-oauth-mailer$/, replacement: src('index.ts') },
     ],
   },

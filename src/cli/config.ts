@@ -47,7 +47,7 @@ export const CONFIG_HELP = `Configuration (flags win over the environment):
   --graph-endpoint <url>    custom cloud: Graph endpoint (with --authority-host)
   --ca-file <path>          extra trusted root certificate(s), PEM
   --timeout-ms <n>          time limit per HTTP request (default 30000)
-  --secret-expires-at <date>  the secret's Expires date from step 5 (warned 30 days before)
+  --secret-expires-at <date>  the secret's Expires date from step 5, ISO 8601 (2027-06-30; warned 30 days before)
   --proxy <url>             HTTPS proxy (default: HTTPS_PROXY, honouring NO_PROXY)
 
 The client secret (never a flag: flags end up in shell history):

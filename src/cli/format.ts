@@ -34,6 +34,7 @@ const LABELS: Record<string, string> = {
   permission: 'Permission',
   'redirect-uri': 'Redirect URI',
   'secret-expiry': 'Secret expiry',
+  'credential-expiry': 'Credential expiry',
   'test-email': 'Test email',
 };
 
@@ -75,6 +76,10 @@ export function formatChecklist(report: VerifyReport, color: boolean): string {
   lines.push('');
   if (failed > 0) {
     lines.push(p.red(`${failed} check${failed === 1 ? '' : 's'} failed${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}.`));
+  } else if (report.checks.some((c) => c.id === 'test-email' && c.status !== 'pass')) {
+    // Without a test email the mailbox, its licence and Exchange's permissions are unproven: no "all passed".
+    const warnings = warned ? `, with ${warned} warning${warned === 1 ? '' : 's'}` : '';
+    lines.push(p.yellow(`Setup checks passed${warnings}; the sender was not tested: pass --to.`));
   } else if (warned > 0) {
     lines.push(p.yellow(`All checks passed, with ${warned} warning${warned === 1 ? '' : 's'}.`));
   } else {

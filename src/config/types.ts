@@ -55,7 +55,11 @@ export interface O365OAuthMailerConfig {
   secretStore?: SecretStore;
   /** The secret's name in `secretStore`. @default `o365-oauth-mailer:<tenantId>:<clientId>` */
   secretName?: string;
-  /** The secret's expiry shown in step 5. `verify()` warns 30 days before it and fails after it. */
+  /**
+   * The secret's expiry shown in step 5: a `Date`, or an ISO 8601 string such as `"2027-06-30"` (other formats, such
+   * as `12/10/2026`, are refused as ambiguous). `verify()` warns (`CREDENTIAL_EXPIRING`) 30 days before it and fails
+   * (`SECRET_EXPIRED`) after it. It applies to client secrets only: a certificate's expiry is read from the certificate.
+   */
   secretExpiresAt?: Date | string;
   /** The O365 logon name from step 6: the mailbox that sends (`/users/{sender}/sendMail`). */
   sender: string;
@@ -70,8 +74,17 @@ export interface O365OAuthMailerConfig {
    * @default the `HTTPS_PROXY` environment variable (honouring `NO_PROXY`), read when the mailer is constructed
    */
   proxy?: string;
-  /** Keep a copy in the sender's Sent Items. @default true */
+  /**
+   * Keep a copy in the sender's Sent Items. Applies to JSON `sendMail` only: Graph's MIME `sendMail` and a sent
+   * draft always keep a copy (Microsoft documents no way to turn that off). @default true
+   */
   saveToSentItems?: boolean;
+  /**
+   * Refuse every file path in messages (`attachments[].path`, `icalEvent.path`, `raw: { path }`) with
+   * `MESSAGE_INVALID`, like nodemailer's option: for services that build messages from user input.
+   * `send(message, { disableFileAccess })` overrides it per message. @default false
+   */
+  disableFileAccess?: boolean;
   /** Where log lines go. @default silent */
   logger?: Logger;
   /** Retry policy for throttling and provably-unsent failures. */

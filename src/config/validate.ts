@@ -23,6 +23,7 @@ export interface ResolvedConfig {
   proxy?: string;
   noProxy?: string;
   saveToSentItems: boolean;
+  disableFileAccess: boolean;
   logger: Logger;
   maxRetries: number;
   maxDelayMs: number;
@@ -34,6 +35,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const MAILBOX = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
+/** ISO 8601: a calendar date, optionally with a time and a zone (`2027-06-30`, `2027-06-30T12:00:00Z`). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function invalid(field: string, problem: string, fix: string, step?: SetupStep): MailerError {
   return new MailerError({
@@ -128,8 +131,16 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     throw invalid('secretName', 'must be a non-empty string.', 'Use the name the secret was stored under, or leave it out for the default.', 5);
   }
   let secretExpiresAt: Date | undefined;
+  if (typeof config.secretExpiresAt === 'string' && !ISO_DATE.test(config.secretExpiresAt.trim())) {
+    throw invalid(
+      'secretExpiresAt',
+      `is "${config.secretExpiresAt}", which is not an ISO 8601 date: a date such as 12/10/2026 reads as 10 December in some countries and 12 October in others.`,
+      'Enter the Expires date shown next to the secret in step 5 as year-month-day, e.g. "2027-06-30".',
+      5,
+    );
+  }
   if (config.secretExpiresAt !== undefined) {
-    secretExpiresAt = new Date(config.secretExpiresAt as string | Date);
+    secretExpiresAt = new Date(typeof config.secretExpiresAt === 'string' ? config.secretExpiresAt.trim() : config.secretExpiresAt);
     if (!(config.secretExpiresAt instanceof Date || typeof config.secretExpiresAt === 'string') || Number.isNaN(secretExpiresAt.getTime())) {
       throw invalid('secretExpiresAt', 'is not a date.', 'Enter the Expires date shown next to the secret in step 5, e.g. "2027-06-30".', 5);
     }
@@ -162,6 +173,9 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (config.saveToSentItems !== undefined && typeof config.saveToSentItems !== 'boolean') {
     throw invalid('saveToSentItems', 'must be true or false.', 'Set saveToSentItems to true (keep a copy in Sent Items) or false.');
   }
+  if (config.disableFileAccess !== undefined && typeof config.disableFileAccess !== 'boolean') {
+    throw invalid('disableFileAccess', 'must be true or false.', 'Set disableFileAccess to true (refuse file paths in messages) or false.');
+  }
   if (config.logger !== undefined && !isObject(config.logger)) throw invalid('logger', 'must be an object with debug/info/warn/error methods.', 'Pass console, a pino/winston logger, or leave it out.');
   if (config.retry !== undefined && !isObject(config.retry)) throw invalid('retry', 'must be { maxRetries, maxDelayMs }.', 'Pass retry: { maxRetries: 3, maxDelayMs: 60000 } or leave it out.');
   const maxRetries = positiveInt('retry.maxRetries', config.retry?.maxRetries, 3, 0, 20);
@@ -180,6 +194,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     scope: `${cloud.graphEndpoint}/.default`,
     timeoutMs,
     saveToSentItems: config.saveToSentItems ?? true,
+    disableFileAccess: config.disableFileAccess ?? false,
     logger: config.logger ?? {},
     maxRetries,
     maxDelayMs,

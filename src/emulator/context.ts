@@ -3,6 +3,7 @@ import type { TokenSigner } from './access-token';
 import type { Directory } from './directory';
 import type { GraphIds } from './graph-errors';
 import type { MailStore } from './mail-store';
+import type { MimeReader } from './mime-message';
 import type { EmulatorLimits } from './types';
 
 /** Shared state every route reads. */
@@ -17,6 +18,8 @@ export interface EmulatorContext {
   counters: { tokenRequests: number; tokensIssued: number };
   /** Audiences Graph accepts: the emulator URL and Graph's application ID. */
   graphAudiences: string[];
+  /** Reads MIME request bodies (loads mailparser on first use). */
+  mime: MimeReader;
 }
 
 /** One request as routes see it. */

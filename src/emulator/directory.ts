@@ -1,5 +1,5 @@
 import { isGuid, newGuid, newSecretValue } from './ids';
-import type { EmulatorApp, EmulatorMailbox, EmulatorOptions, EmulatorSecret, EmulatorTenant } from './types';
+import type { EmulatorApp, EmulatorMailbox, EmulatorOptions, EmulatorRbacAssignment, EmulatorSecret, EmulatorTenant } from './types';
 
 /** A tenant with every default filled in. */
 export interface TenantRecord {
@@ -23,6 +23,8 @@ export interface AppRecord {
   secrets: SecretRecord[];
   roles: string[];
   disabled: boolean;
+  /** Exchange RBAC for Applications assignments (addresses lower-cased). */
+  rbac: EmulatorRbacAssignment[];
   /** Object ID of the service principal (the token's `oid`). */
   servicePrincipalId: string;
 }
@@ -62,10 +64,14 @@ function secretRecord(secret: EmulatorSecret): SecretRecord {
   return { value: secret.value ?? newSecretValue(), id: secret.id ?? newGuid(), ...(expiresAt ? { expiresAt } : {}) };
 }
 
+function rbacRecords(list: EmulatorRbacAssignment[] | undefined): EmulatorRbacAssignment[] {
+  return (list ?? []).map((a) => ({ role: a.role, mailboxes: a.mailboxes.map((m) => m.toLowerCase()) }));
+}
+
 function clone(snapshot: Snapshot): Snapshot {
   return {
     tenants: snapshot.tenants.map((t) => ({ ...t, domains: [...t.domains] })),
-    apps: snapshot.apps.map((a) => ({ ...a, roles: [...a.roles], secrets: a.secrets.map((s) => ({ ...s })) })),
+    apps: snapshot.apps.map((a) => ({ ...a, roles: [...a.roles], secrets: a.secrets.map((s) => ({ ...s })), rbac: rbacRecords(a.rbac) })),
     mailboxes: snapshot.mailboxes.map((m) => ({ ...m, sendAs: [...m.sendAs] })),
   };
 }
@@ -93,6 +99,7 @@ export class Directory {
       secrets: (a.secrets ?? [{}]).map(secretRecord),
       roles: [...(a.roles ?? ['Mail.Send'])],
       disabled: a.disabled ?? false,
+      rbac: rbacRecords(a.rbac),
       servicePrincipalId: newGuid(),
     }));
     const mailboxInputs = options.mailboxes ?? [DEFAULT_SENDER];
@@ -155,6 +162,19 @@ export class Directory {
     if (patch.secrets !== undefined) app.secrets = patch.secrets.map(secretRecord);
     if (patch.roles !== undefined) app.roles = [...patch.roles];
     if (patch.disabled !== undefined) app.disabled = patch.disabled;
+    if (patch.rbac !== undefined) app.rbac = rbacRecords(patch.rbac);
+  }
+
+  /** The permissions Exchange RBAC for Applications gives an app on one mailbox (`Mail.Send`, ...). */
+  rbacRoles(clientId: string, mailbox: string): string[] {
+    const app = this.findAppAnywhere(clientId);
+    const key = mailbox.toLowerCase();
+    return (app?.rbac ?? []).filter((a) => a.mailboxes.includes(key)).map((a) => a.role.replace(/^Application /, ''));
+  }
+
+  /** True when the app has any RBAC for Applications assignment. */
+  hasRbac(clientId: string): boolean {
+    return (this.findAppAnywhere(clientId)?.rbac.length ?? 0) > 0;
   }
 
   /** Patches a mailbox, or adds it. */

@@ -19,6 +19,7 @@ export type {
   EmulatorMailbox,
   EmulatorMessage,
   EmulatorOptions,
+  EmulatorRbacAssignment,
   EmulatorRequestLogEntry,
   EmulatorSecret,
   EmulatorTenant,

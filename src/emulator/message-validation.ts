@@ -4,14 +4,13 @@ import type { EmulatorAddress, EmulatorAttachment, EmulatorMessage } from './typ
 /** A Graph message body, checked and decoded: the captured message's content, before it is stored. */
 export type ParsedMessage = Pick<
   EmulatorMessage,
-  'to' | 'cc' | 'bcc' | 'replyTo' | 'subject' | 'body' | 'importance' | 'headers' | 'attachments'
-> & {
+  'to' | 'cc' | 'bcc' | 'replyTo' | 'subject' | 'body' | 'importance' | 'headers' | 'attachments' | 'format' | 'alternatives'
+> &
+  Partial<Pick<EmulatorMessage, 'messageId' | 'text' | 'html' | 'calendar' | 'inReplyTo' | 'references' | 'date' | 'mime'>> & {
   /** The `from` given in the request, if any (the mailbox sends as itself otherwise). */
   from?: EmulatorAddress;
   /** Recipients that Exchange would not resolve, reported when the message is submitted. */
   badRecipients?: string[];
-  /** The Message-ID the client set (`internetMessageId`), if any. */
-  internetMessageId?: string;
 };
 
 /** A Graph validation failure. */
@@ -219,9 +218,8 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
     }
   }
   const internetMessageId = prop(value, 'internetMessageId');
-  if (internetMessageId !== undefined && internetMessageId !== null) {
-    if (typeof internetMessageId !== 'string') return bodyRead("Cannot convert a primitive value to the expected type 'Edm.String'.");
-    if (!/^<[^<>\s]+@[^<>\s]+>$/.test(internetMessageId)) return problem(400, 'ErrorInvalidInternetMessageId', 'The internet message id is invalid.');
+  if (internetMessageId !== undefined && internetMessageId !== null && typeof internetMessageId !== 'string') {
+    return bodyRead("Cannot convert a primitive value to the expected type 'Edm.String'.");
   }
   let from: EmulatorAddress | undefined;
   const fromValue = prop(value, 'from') ?? prop(value, 'sender');
@@ -240,11 +238,14 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
       replyTo,
       subject: typeof subjectValue === 'string' ? subjectValue : '',
       body,
+      format: 'json',
+      ...(typeof internetMessageId === 'string' && internetMessageId !== '' ? { messageId: internetMessageId } : {}),
+      ...(body.contentType === 'html' ? { html: body.content } : { text: body.content }),
+      alternatives: [],
       ...(importance ? { importance } : {}),
       headers,
       attachments,
       badRecipients,
-      ...(typeof internetMessageId === 'string' ? { internetMessageId } : {}),
     },
   };
 }

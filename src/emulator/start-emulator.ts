@@ -14,6 +14,7 @@ import { header, jsonReply, readBody, readSomeThen, writeReply, type Reply } fro
 import { newGuid } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
+import { MimeReader } from './mime-message';
 import { generateTlsMaterial } from './tls-certificate';
 import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, IssueTokenOptions } from './types';
 import { handleUpload, isUploadPath, outlookError } from './upload-routes';
@@ -99,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     counters: { tokenRequests: 0, tokensIssued: 0 },
     graphAudiences: [],
+    mime: new MimeReader(),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

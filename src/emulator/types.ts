@@ -20,6 +20,18 @@ export interface EmulatorSecret {
   expiresAt?: Date | string;
 }
 
+/**
+ * An Exchange Online RBAC for Applications assignment (`New-ManagementRoleAssignment -App <id> -Role <role>
+ * -CustomResourceScope <scope>`): the app may use `role` on the mailboxes of the scope only, and its tokens carry
+ * no `roles` claim for it.
+ */
+export interface EmulatorRbacAssignment {
+  /** The Exchange application role. */
+  role: 'Application Mail.Send' | 'Application Mail.ReadWrite' | 'Application Mail.Read' | 'Application Mail.ReadBasic';
+  /** The addresses of the mailboxes in the management scope. */
+  mailboxes: string[];
+}
+
 /** An app registration with its service principal and granted application permissions. */
 export interface EmulatorApp {
   /** Application (client) ID, a GUID. @default a random GUID */
@@ -37,6 +49,12 @@ export interface EmulatorApp {
   roles?: string[];
   /** The enterprise application is disabled (AADSTS7000112). @default false */
   disabled?: boolean;
+  /**
+   * Exchange RBAC for Applications assignments. Combine with `roles: []` for an app scoped the way Microsoft
+   * recommends: its tokens carry no roles, Graph lets it act on the scoped mailboxes only and answers 403
+   * `ErrorAccessDenied` elsewhere. @default none
+   */
+  rbac?: EmulatorRbacAssignment[];
 }
 
 /** A user, with or without an Exchange Online mailbox. */
@@ -156,11 +174,37 @@ export interface EmulatorMessage {
   replyTo: EmulatorAddress[];
   /** Subject ('' when absent). */
   subject: string;
-  /** The single body Graph carries. */
+  /** The body Graph's JSON carries (for MIME: the HTML part, else the text part). */
   body: { contentType: 'text' | 'html'; content: string };
+  /** How the client wrote it: Graph JSON, or a base64 MIME message (`Content-Type: text/plain`). */
+  format: 'json' | 'mime';
+  /**
+   * The Message-ID header recipients see, in angle brackets: the MIME message's, or JSON's `internetMessageId`;
+   * when the client sent none, one the emulator generated (as Exchange does).
+   */
+  messageId: string;
+  /** The plain-text body: the JSON body when it is text, or the MIME message's text/plain part. */
+  text?: string;
+  /** The HTML body: the JSON body when it is HTML, or the MIME message's text/html part. */
+  html?: string;
+  /** Further bodies of a MIME `multipart/alternative` (not text/plain, text/html or text/calendar). */
+  alternatives: Array<{ contentType: string; content: string }>;
+  /** The calendar part of a MIME message (`text/calendar`), e.g. an invitation. */
+  calendar?: { method?: string; content: string };
+  /** MIME `In-Reply-To`. */
+  inReplyTo?: string;
+  /** MIME `References`, oldest first. */
+  references?: string[];
+  /** MIME `Date` header. */
+  date?: Date;
+  /** The MIME source as received (for a MIME draft: the MIME the draft was created from). */
+  mime?: Buffer;
   /** Importance, when sent. */
   importance?: 'low' | 'normal' | 'high';
-  /** Custom internet message headers. */
+  /**
+   * Internet message headers: for JSON, the custom `internetMessageHeaders`; for MIME, every header of the
+   * message's top level, in order, as sent (unfolded).
+   */
   headers: Array<{ name: string; value: string }>;
   /** Attachments, decoded. */
   attachments: EmulatorAttachment[];
@@ -172,8 +216,6 @@ export interface EmulatorMessage {
   route: 'sendMail' | 'draft';
   /** The Graph `request-id` of the request that sent it. */
   requestId: string;
-  /** Its Message-ID header: the one the client set, else one Exchange-style made up by the emulator. */
-  internetMessageId: string;
 }
 
 /** Kinds of injected faults. */

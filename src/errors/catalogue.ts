@@ -16,6 +16,10 @@ export interface CatalogueEntry {
 const CONSENT_FIX =
   'In the app registration, add Microsoft Graph › Application permissions › Mail.Send (not Delegated; step 2), then click "Grant admin consent" (step 3). Only a Global Administrator or Privileged Role Administrator can consent to Microsoft Graph application permissions.';
 
+/** The fix when Graph refuses a token without roles: admin consent is missing, or RBAC's scope excludes the mailbox. */
+const NO_ROLES_FIX =
+  'Either grant the permission in Entra ID: Microsoft Graph › Application permissions › Mail.Send (step 2) and "Grant admin consent" (step 3); or, to limit the app to some mailboxes, assign it "Application Mail.Send" through Exchange RBAC for Applications with a scope that includes this mailbox (`New-ManagementRoleAssignment -App <client ID> -Role "Application Mail.Send" -CustomResourceScope <scope>`), and check it with `Test-ServicePrincipalAuthorization -Identity <client ID> -Resource <mailbox>`. Changes take up to an hour to apply.';
+
 const ENTRA_BUSY_FIX =
   'Entra ID is throttling or unavailable: try again in a minute (msal-node holds off repeated token requests for up to 60 s). If it persists, check the Microsoft 365 service health page.';
 
@@ -50,6 +54,11 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     summary: 'The encrypted secret file could not be opened: wrong passphrase, or the file was altered.',
     step: 5,
     fix: 'Use the passphrase the file was written with; if the file was damaged, store the secret again (`o365-mailer secret set`).',
+    retriable: false,
+  },
+  FILE_ACCESS: {
+    summary: 'A secret or token-cache file (or its folder) could not be used: it is a folder, access was refused, or another user could change it. The message names the file.',
+    fix: 'Point `path` at a file in a folder owned by the user the mailer runs as, with mode 0700 (not shared with other users, not /tmp), and check the disk is writable.',
     retriable: false,
   },
   TENANT_NOT_FOUND: {
@@ -95,9 +104,9 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     retriable: false,
   },
   MAILBOX_ACCESS_DENIED: {
-    summary: 'An Exchange application access policy (or RBAC for Applications) does not let this app use this mailbox.',
+    summary: 'An Exchange application access policy or an RBAC for Applications scope does not let this app use this mailbox.',
     step: 6,
-    fix: 'Add the mailbox to the group the application access policy allows, or change the policy; check with `Test-ApplicationAccessPolicy -Identity <mailbox> -AppId <client ID>`. Changes take up to an hour to apply.',
+    fix: 'Add the mailbox to the group the application access policy allows, or change the policy; check with `Test-ApplicationAccessPolicy -Identity <mailbox> -AppId <client ID>`. If the app is scoped with Exchange RBAC for Applications, add the mailbox to the management scope of its "Application Mail.Send" assignment; check with `Test-ServicePrincipalAuthorization -Identity <client ID> -Resource <mailbox>` (InScope must be True). Changes take up to an hour to apply.',
     retriable: false,
   },
   SEND_AS_DENIED: {
@@ -139,6 +148,12 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   UNKNOWN: {
     summary: 'Microsoft answered with an error this library does not know; the message quotes it.',
     fix: 'Quote the request ID in the message to Microsoft support, or open an issue with the error code.',
+    retriable: false,
+  },
+  CREDENTIAL_EXPIRING: {
+    summary: 'The client secret or certificate still works but expires soon (a `verify()` warning).',
+    step: 5,
+    fix: 'Before it expires, add a new client secret or certificate to the app registration (step 5), configure it (step 6), and remove the old one once mail flows with the new one.',
     retriable: false,
   },
 };
@@ -216,6 +231,11 @@ export interface CatalogueContext {
   secretLooksLikeGuid?: boolean;
   /** The sender mailbox, named in mailbox errors. */
   sender?: string;
+  /**
+   * The application permissions (`roles`) of the access token Graph refused: `[]` for a token without roles (no
+   * consent, or an app scoped only through Exchange RBAC for Applications); absent when the token is unreadable.
+   */
+  tokenRoles?: readonly string[];
 }
 
 function fromEntry(code: ErrorCode, message: string, rule?: EntraRule): MailerErrorInit {
@@ -285,7 +305,7 @@ export function fromGraph(failure: GraphFailure, context: CatalogueContext = {})
   const lead: Partial<Record<ErrorCode, string>> = {
     CONSENT_MISSING: 'Microsoft Graph refused the app: its token has no Mail.Send application permission.',
     MAILBOX_NOT_FOUND: `The sender ${context.sender ?? ''} is not an Exchange Online mailbox of this tenant.`.replace('  ', ' '),
-    MAILBOX_ACCESS_DENIED: `An Exchange application access policy keeps this app from the mailbox ${context.sender ?? ''}.`.replace('  ', ' '),
+    MAILBOX_ACCESS_DENIED: `An Exchange application access policy or RBAC for Applications scope keeps this app from the mailbox ${context.sender ?? ''}.`.replace('  ', ' '),
     SEND_AS_DENIED: 'The mailbox may not send as the given address.',
     ATTACHMENT_TOO_LARGE: 'The request was larger than Microsoft Graph accepts (4 MB).',
     MESSAGE_INVALID: 'Microsoft Graph refused the message.',
@@ -293,6 +313,20 @@ export function fromGraph(failure: GraphFailure, context: CatalogueContext = {})
     SERVICE_UNAVAILABLE: 'Microsoft Graph is unavailable.',
     UNKNOWN: 'Microsoft Graph answered with an unexpected error.',
   };
+  const roles = context.tokenRoles;
+  if (status === 403 && code_ === 'CONSENT_MISSING' && roles !== undefined && roles.length === 0) {
+    // No roles in the token: admin consent is missing, or RBAC for Applications scopes the app away from this mailbox.
+    const init = fromEntry(
+      code_,
+      `Microsoft Graph refused the app for the mailbox ${context.sender ?? ''}: its token carries no application permissions, and no Exchange RBAC for Applications assignment lets it act on this mailbox. (Graph answered ${quoted})`.replace('  ', ' '),
+    );
+    return { ...init, fix: NO_ROLES_FIX, status, ...(failure.requestId ? { requestId: failure.requestId } : {}) };
+  }
+  if (status === 403 && code_ === 'CONSENT_MISSING' && roles?.includes('Mail.Send')) {
+    // Mail.Send is granted, yet Exchange refuses this mailbox: an access policy or an RBAC scope.
+    const init = fromEntry('MAILBOX_ACCESS_DENIED', `Exchange refused the mailbox ${context.sender ?? ''} although the token carries Mail.Send: an application access policy or an RBAC for Applications scope excludes it. (Graph answered ${quoted})`.replace('  ', ' '));
+    return { ...init, status, ...(failure.requestId ? { requestId: failure.requestId } : {}) };
+  }
   const init = fromEntry(code_, `${lead[code_] ?? CATALOGUE[code_].summary} (Graph answered ${quoted})`);
   if (code === 'ErrorMessageSizeExceeded') {
     init.message = `The message is larger than the tenant's maximum message size (Exchange's default is 35 MB). (Graph answered ${quoted})`;
@@ -311,7 +345,7 @@ function graphCode(status: number, code: string, message: string): ErrorCode {
   if (code === 'ErrorInvalidUser' || code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotFound') return 'MAILBOX_NOT_FOUND';
   if (status === 404 && code === 'ResourceNotFound' && /user/i.test(message)) return 'MAILBOX_NOT_FOUND';
   if (status === 413 || /maximum request length/i.test(message)) return 'ATTACHMENT_TOO_LARGE';
-  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded)/.test(code)) {
+  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded|ErrorMimeContentInvalidBase64String)/.test(code)) {
     return code === 'ErrorMessageSizeExceeded' ? 'ATTACHMENT_TOO_LARGE' : 'MESSAGE_INVALID';
   }
   if (status === 429) return 'THROTTLED';

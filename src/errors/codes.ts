@@ -2,9 +2,10 @@
  * Every code a {@link MailerError} can carry. A code is a promise to users: codes are only ever added, never renamed.
  *
  * - Configuration and input: `CONFIG_INVALID`, `MESSAGE_INVALID`, `ATTACHMENT_TOO_LARGE`, `SECRET_MISSING`,
- *   `SECRET_STORE_LOCKED`.
+ *   `SECRET_STORE_LOCKED`, `FILE_ACCESS`.
  * - Setup-guide diagnostics: `TENANT_NOT_FOUND`, `CLIENT_NOT_FOUND`, `SECRET_INVALID`, `SECRET_EXPIRED`,
- *   `AUTH_FAILED`, `CONSENT_MISSING`, `MAILBOX_NOT_FOUND`, `MAILBOX_ACCESS_DENIED`, `SEND_AS_DENIED`.
+ *   `AUTH_FAILED`, `CONSENT_MISSING`, `MAILBOX_NOT_FOUND`, `MAILBOX_ACCESS_DENIED`, `SEND_AS_DENIED`,
+ *   `CREDENTIAL_EXPIRING`.
  * - Delivery: `THROTTLED`, `SERVICE_UNAVAILABLE`, `DELIVERY_UNKNOWN`, `NETWORK`, `TIMEOUT`, `ABORTED`, `UNKNOWN`.
  */
 export const ERROR_CODES = [
@@ -13,6 +14,7 @@ export const ERROR_CODES = [
   'ATTACHMENT_TOO_LARGE',
   'SECRET_MISSING',
   'SECRET_STORE_LOCKED',
+  'FILE_ACCESS',
   'TENANT_NOT_FOUND',
   'CLIENT_NOT_FOUND',
   'SECRET_INVALID',
@@ -29,6 +31,7 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'ABORTED',
   'UNKNOWN',
+  'CREDENTIAL_EXPIRING',
 ] as const;
 
 /** The closed set of stable error codes. See `docs/troubleshooting.md` for what each means and how to fix it. */

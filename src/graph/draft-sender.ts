@@ -18,7 +18,10 @@ export interface DraftSendOptions {
   secrets: () => readonly string[];
   /** `/users/{encoded sender}` */
   userPath: string;
-  message: Message;
+  /** The draft as Graph JSON, or… */
+  message?: Message;
+  /** …as a base64 MIME message (the draft is then created from MIME). */
+  mime?: string;
   attachments: readonly NormalizedAttachment[];
   clientRequestId: string;
   signal?: AbortSignal;
@@ -34,7 +37,12 @@ export interface DraftSendOptions {
 export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   const { runner, userPath, clientRequestId, signal } = o;
   const base = { clientRequestId, ...(signal ? { signal } : {}) };
-  const created = await runner.run({ ...base, method: 'POST', path: `${userPath}/messages`, body: o.message, couldDeliver: false, doing: 'creating the draft' });
+  const content = o.mime !== undefined ? { mime: o.mime } : { body: o.message };
+  const created = await runner
+    .run({ ...base, method: 'POST', path: `${userPath}/messages`, ...content, couldDeliver: false, doing: 'creating the draft' })
+    .catch((err: unknown) => {
+      throw draftRefused(err, o.secrets());
+    });
   const id = (created.reply.body as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'string' || id === '') {
     throw new MailerError({ code: 'UNKNOWN', message: 'Microsoft Graph created the draft but did not return its id; nothing was sent.' }, o.secrets());
@@ -134,4 +142,25 @@ async function deleteDraft(o: DraftSendOptions, messagePath: string): Promise<vo
   } catch (err) {
     o.logger.warn?.(`Could not delete the unsent draft; delete it from the sender's Drafts folder.`, { error: isMailerError(err) ? err.code : String(err) });
   }
+}
+
+/**
+ * A 403 on creating the draft means the app may not write to the mailbox: Mail.ReadWrite is missing (it is tried
+ * when the token carries no roles, as with Exchange RBAC for Applications). Nothing was sent.
+ */
+function draftRefused(err: unknown, secrets: readonly string[]): unknown {
+  if (!(err instanceof MailerError) || err.status !== 403 || err.code === 'SEND_AS_DENIED') return err;
+  return new MailerError(
+    {
+      code: 'ATTACHMENT_TOO_LARGE',
+      message: `The message is over Microsoft Graph's 4 MB request limit, and Microsoft Graph refused to create the draft the large-attachment route needs (${err.message}). Nothing was sent.`,
+      step: 2,
+      fix: 'Grant the app Mail.ReadWrite as well: as a Microsoft Graph application permission with admin consent (steps 2 and 3), or, for an app scoped with Exchange RBAC for Applications, as the role "Application Mail.ReadWrite" on the same management scope (`New-ManagementRoleAssignment -App <client ID> -Role "Application Mail.ReadWrite" -CustomResourceScope <scope>`). Or send attachments under 3 MB in total.',
+      retriable: false,
+      status: 403,
+      ...(err.requestId ? { requestId: err.requestId } : {}),
+      cause: err,
+    },
+    secrets,
+  );
 }

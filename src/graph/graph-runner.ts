@@ -1,3 +1,4 @@
+import { readClaims } from '../auth/claims';
 import type { TokenProvider } from '../auth/token-provider';
 import type { Logger } from '../config/types';
 import { catalogued, fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
@@ -14,6 +15,8 @@ export interface GraphOperation {
   method: GraphCall['method'];
   path: string;
   body?: unknown;
+  /** A base64 MIME message to send as `text/plain` instead of `body`. */
+  mime?: string;
   /** The same across every attempt of one message. */
   clientRequestId: string;
   signal?: AbortSignal;
@@ -69,6 +72,13 @@ export function graphFailure(reply: GraphReply): GraphFailure {
   return failure;
 }
 
+/** The roles of the token Graph refused, for the catalogue: `[]` when it has none, nothing when it is unreadable. */
+function tokenRoles(token: string): { tokenRoles?: readonly string[] } {
+  const claims = readClaims(token);
+  if (!claims) return {};
+  return { tokenRoles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [] };
+}
+
 /**
  * Runs Graph operations for one mailer: a mailbox slot per request, a token per request (from memory when
  * warm), one fresh token after a 401 InvalidAuthenticationToken, and the retry policy. Every failure leaves as a
@@ -105,6 +115,7 @@ export class GraphRunner {
             method: op.method,
             path: op.path,
             body: op.body,
+            ...(op.mime !== undefined ? { mime: op.mime } : {}),
             token: token.token,
             clientRequestId: op.clientRequestId,
             ...(op.signal ? { signal: op.signal } : {}),
@@ -157,7 +168,7 @@ export class GraphRunner {
         });
       }
       const retryAfterMs = reply.status === 429 || reply.status === 503 ? parseRetryAfter(reply.headers.get('retry-after'), Date.now()) : undefined;
-      const error = this.#error({ ...fromGraph(failure, this.#o.context()), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+      const error = this.#error({ ...fromGraph(failure, { ...this.#o.context(), ...tokenRoles(used) }), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
       if (failure.code) graphCodes.set(error, failure.code);
       throw error;
     }

@@ -1,5 +1,4 @@
 import { MailerError } from '../errors/mailer-error';
-import { invalid } from './validation';
 
 /** Options of {@link O365OAuthMailer.findSent}. */
 export interface FindSentOptions {
@@ -19,21 +18,6 @@ export interface SentMessage {
   sentAt?: Date;
   /** Its subject. */
   subject?: string;
-}
-
-/** A Message-ID as in the header: `<local@domain>`, one line, printable ASCII. */
-const MESSAGE_ID = /^<[!-;=?-~]+@[!-;=?-~]+>$/;
-
-/** Checks a Message-ID and returns it. @throws MailerError `MESSAGE_INVALID` */
-export function checkMessageId(messageId: unknown, field = 'messageId'): string {
-  if (typeof messageId !== 'string' || !MESSAGE_ID.test(messageId)) {
-    throw invalid(
-      field,
-      `must be a Message-ID with its angle brackets, like <report-42@contoso.com>, not ${JSON.stringify(String(messageId)).slice(0, 80)}.`,
-      'Pass the Message-ID header exactly as sent, angle brackets included (SendResult.messageId, or the outbox item\'s messageId).',
-    );
-  }
-  return messageId;
 }
 
 /** Reads one Graph message resource of a Sent Items listing. */

@@ -1,11 +1,12 @@
 import { normalizeMessage } from './normalize';
-import { checkMessageId } from './sent-message';
 import type { MailMessage } from './types';
 
 /** What {@link validateMessage} found in a valid message. */
 export interface ValidatedMessage {
   /** Every recipient address of to, cc and bcc, in order. */
   recipients: string[];
+  /** The message's own Message-ID, angle brackets included, when it gives one (`messageId`, or in `raw`/`headers`). */
+  messageId?: string;
 }
 
 /**
@@ -20,8 +21,6 @@ export interface ValidatedMessage {
  * @throws MailerError `MESSAGE_INVALID` naming the offending field.
  */
 export function validateMessage(message: MailMessage): ValidatedMessage {
-  const { recipients } = normalizeMessage(message);
-  const messageId = (message as { messageId?: unknown }).messageId;
-  if (messageId !== undefined && messageId !== null) checkMessageId(messageId);
-  return { recipients };
+  const normalized = normalizeMessage(message);
+  return { recipients: normalized.recipients, ...(normalized.messageId !== undefined ? { messageId: normalized.messageId } : {}) };
 }

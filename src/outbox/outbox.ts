@@ -108,13 +108,13 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    */
   async enqueue(message: MailMessage, options: EnqueueOptions = {}): Promise<EnqueueResult> {
     this.#assertOpen();
-    const { recipients } = validateMessage(message);
+    const validated = validateMessage(message);
     const sender = this.#senderFor(options.sender);
     const { attachments, ...rest } = message;
     const stored: StoredMessage = JSON.parse(JSON.stringify(rest)) as StoredMessage;
-    const given = (message as { messageId?: unknown }).messageId;
-    const messageId = typeof given === 'string' && given !== '' ? given : newMessageId(sender);
-    delete (stored as { messageId?: unknown }).messageId;
+    // Fixed now, so that it is durable before the first send: it is how Sent Items finds the mail later.
+    const messageId = validated.messageId ?? newMessageId(sender);
+    delete stored.messageId;
     const id = randomUUID();
     const existing = await this.#p.backend.enqueue(
       {
@@ -122,7 +122,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         sender,
         messageId,
         message: stored,
-        recipients: recipients.length,
+        recipients: validated.recipients.length,
         createdAt: this.#p.now(),
         ...(options.idempotencyKey !== undefined ? { idempotencyKey: String(options.idempotencyKey) } : {}),
       },

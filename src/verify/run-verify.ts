@@ -74,6 +74,8 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
   }
 
   let mayEmail = token !== undefined;
+  /** Mail.Send is not in the token, which proves nothing under RBAC for Applications: the test email decides. */
+  let unproven = false;
   if (token === undefined) {
     checks.set('permission', skipped('permission', 'Not checked: it needs a token.'));
   } else {
@@ -82,17 +84,27 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
       checks.set('permission', skipped('permission', 'The token could not be read; the test email decides whether Mail.Send is granted.'));
     } else {
       permissions = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
-      if (!permissions.includes('Mail.Send')) {
+      const delegated = typeof claims.scp === 'string' && /Mail\.Send/i.test(claims.scp);
+      if (delegated && !permissions.includes('Mail.Send')) {
         mayEmail = false;
-        const delegated = typeof claims.scp === 'string' && /Mail\.Send/i.test(claims.scp);
-        const found = permissions.length ? `only ${permissions.join(', ')}` : 'no application permissions at all';
         checks.set('permission', {
           id: 'permission',
           status: 'fail',
           step: 3,
           code: 'CONSENT_MISSING',
-          message: `The token carries ${found}: Mail.Send is ${delegated ? 'a Delegated permission, but this app needs the Application permission' : 'not granted as an application permission with admin consent'}.`,
+          message: 'The token carries Mail.Send as a Delegated permission, but this app needs the Application permission.',
           fix: CATALOGUE.CONSENT_MISSING.fix,
+        });
+      } else if (!permissions.includes('Mail.Send')) {
+        unproven = true;
+        const found = permissions.length ? `only ${permissions.join(', ')}` : 'no application permissions';
+        checks.set('permission', {
+          id: 'permission',
+          status: 'warn',
+          step: 3,
+          code: 'CONSENT_MISSING',
+          message: `Not proven: Mail.Send is not in the token (it carries ${found}). It may be granted through Exchange RBAC for Applications, which puts no roles in the token; a test email decides.`,
+          fix: `${options.to === undefined ? 'Run verify with `to` to send a test email. ' : ''}${RBAC_OR_CONSENT}`,
         });
       } else {
         const large = permissions.includes('Mail.ReadWrite')
@@ -110,12 +122,20 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
   checks.set('secret-expiry', checkExpiry(config.secretExpiresAt, now()));
 
   if (options.to === undefined) {
-    checks.set('test-email', skipped('test-email', 'No test email requested: pass `to` to send one.'));
+    checks.set(
+      'test-email',
+      skipped(
+        'test-email',
+        `The sender was not tested: only a test email proves that ${config.sender} exists, has an Exchange Online licence and that Exchange lets this app send from it. Pass \`to\` to send one.`,
+      ),
+    );
   } else if (!mayEmail) {
     checks.set('test-email', skipped('test-email', 'Not sent: the checks above already show it would fail.'));
   } else {
     throwIfAborted();
-    checks.set('test-email', await sendTestEmail(deps, options.to, signal, now()));
+    const email = await sendTestEmail(deps, options.to, signal, now());
+    checks.set('test-email', email);
+    if (unproven) checks.set('permission', decidedByEmail(email, checks.get('permission')!));
     throwIfAborted();
   }
 
@@ -123,6 +143,25 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
   const report: VerifyReport = { ok: list.every((c) => c.status !== 'fail'), checks: list };
   if (permissions) report.permissions = permissions;
   return report;
+}
+
+const RBAC_OR_CONSENT =
+  'If the app is meant to send from every mailbox, add Microsoft Graph › Application permissions › Mail.Send (step 2) and grant admin consent (step 3). If it is scoped to some mailboxes, assign it "Application Mail.Send" through Exchange RBAC for Applications with a scope that includes the sender (see docs/security.md).';
+
+/** The permission line once the test email has answered what the token could not. */
+function decidedByEmail(email: VerifyCheck, permission: VerifyCheck): VerifyCheck {
+  if (email.status === 'pass') {
+    return {
+      id: 'permission',
+      status: 'pass',
+      step: 3,
+      message: 'Mail.Send is not in the token, but Exchange let the app send the test email: the permission is granted through Exchange RBAC for Applications for this mailbox.',
+    };
+  }
+  if (email.code === 'CONSENT_MISSING') {
+    return { ...permission, status: 'fail', message: `Mail.Send is not granted: the token carries no Mail.Send and Microsoft Graph refused the test email. ${email.message}`, fix: email.fix ?? permission.fix! };
+  }
+  return permission;
 }
 
 function asMailerError(err: unknown, deps: VerifyDeps): MailerError {
@@ -172,8 +211,8 @@ function checkExpiry(expiresAt: Date | undefined, now: number): VerifyCheck {
       id: 'secret-expiry',
       status: 'warn',
       step: 5,
-      code: 'SECRET_EXPIRED',
-      message: `The client secret expires on ${date}, in ${days} day(s). Mail stops then.`,
+      code: 'CREDENTIAL_EXPIRING',
+      message: `The client secret still works but expires on ${date}, in ${days} day(s). Mail stops then.`,
       fix: 'Before that date, create a new client secret (step 5), enter its Value (step 6) and update `secretExpiresAt`.',
     };
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/verify/types';
-import { GRAPH, SECRET, SEND_PATH, entraError, fakeJwt, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { GRAPH, SECRET, SEND_PATH, entraError, fakeJwt, graphError, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 import { ANSI, ENV, cli, tempDir } from './cli-harness';
 
 const CHECK_IDS = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'test-email'];
@@ -50,7 +50,9 @@ describe('o365-mailer verify', () => {
     expect(lines[3]).toMatch(/^– Redirect URI \(step 4\): /);
     expect(lines[4]).toMatch(/^– Secret expiry \(step 5\): .*--secret-expires-at/);
     expect(lines[5]).toMatch(/^– Test email \(step 6\): .*--to/);
-    expect(r.stdout).toContain('All checks passed.');
+    // Without --to the sender is untested: never "All checks passed".
+    expect(r.stdout).toContain('Setup checks passed; the sender was not tested: pass --to.');
+    expect(r.stdout).not.toContain('All checks passed');
     expect(r.stdout).not.toMatch(ANSI);
     expectNoLeak(r.stdout, r.stderr);
   });
@@ -83,13 +85,33 @@ describe('o365-mailer verify', () => {
   it('--json on failure: ok false, exit 1, the failed check with code, step and fix', async () => {
     openIdConfig();
     tokenEndpoint().reply(200, tokenReply(fakeJwt({ roles: [] })));
+    // No roles in the token proves nothing (RBAC for Applications): the test email decides, and Graph refuses it.
+    const graph = nock(GRAPH).post(SEND_PATH).reply(401, graphError('NoPermissionsInAccessToken', 'The token contains no permissions, or permissions can not be understood.'));
     const r = await cli(['verify', '--json', '--to', 'qa@contoso.com']);
     expect(r.code).toBe(1);
+    expect(graph.isDone()).toBe(true);
     const report: unknown = JSON.parse(r.stdout);
     expectVerifyReport(report);
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.id === 'permission')).toMatchObject({ status: 'fail', step: 3, code: 'CONSENT_MISSING', fix: expect.any(String) });
-    expect(report.checks.find((c) => c.id === 'test-email')?.status).toBe('skip');
+    expect(report.checks.find((c) => c.id === 'test-email')).toMatchObject({ status: 'fail', step: 3, code: 'CONSENT_MISSING' });
+  });
+
+  it('no Mail.Send in the token and no --to: a warning, never a failure, and exit 0', async () => {
+    openIdConfig();
+    tokenEndpoint().reply(200, tokenReply(fakeJwt({ roles: [] })));
+    const r = await cli(['verify']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^! Permission \(step 3\) CONSENT_MISSING: Not proven: Mail\.Send is not in the token .*RBAC for Applications/m);
+    expect(r.stdout).toMatch(/^ {4}Fix: Run verify with `--to` to send a test email\./m);
+    expect(r.stdout).toContain('Setup checks passed, with 1 warning; the sender was not tested: pass --to.');
+  });
+
+  it('--secret-expires-at takes ISO 8601 only: 12/10/2026 is refused as ambiguous (exit 2)', async () => {
+    const r = await cli(['verify', '--secret-expires-at', '12/10/2026']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/secretExpiresAt.*12\/10\/2026.*not an ISO 8601 date.*\(set with --secret-expires-at\)/s);
+    expect(r.stderr).toMatch(/2027-06-30/);
   });
 
   it('a warning (secret expiring soon) prints "!" with the fix and still exits 0', async () => {
@@ -97,9 +119,9 @@ describe('o365-mailer verify', () => {
     const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
     const r = await cli(['verify', '--secret-expires-at', soon]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^! Secret expiry \(step 5\) SECRET_EXPIRED: The client secret expires on /m);
+    expect(r.stdout).toMatch(/^! Secret expiry \(step 5\) CREDENTIAL_EXPIRING: The client secret still works but expires on /m);
     expect(r.stdout).toMatch(/^ {4}Fix: Before that date/m);
-    expect(r.stdout).toContain('All checks passed, with 1 warning.');
+    expect(r.stdout).toContain('Setup checks passed, with 1 warning; the sender was not tested: pass --to.');
   });
 
   it('--to sends the test email through Graph', async () => {
@@ -109,6 +131,7 @@ describe('o365-mailer verify', () => {
     expect(r.code).toBe(0);
     expect(graph.isDone()).toBe(true);
     expect(r.stdout).toMatch(/^✔ Test email \(step 6\): Exchange accepted the test email to qa@contoso\.com \(request verify-req-1\)/m);
+    expect(r.stdout).toContain('All checks passed.');
   });
 
   it('flags win over the environment, and a national cloud goes to its own hosts', async () => {

@@ -38,6 +38,8 @@ describe('new O365OAuthMailer(config)', () => {
     ['proxy', { proxy: 'nonsense' }, undefined, /proxy URL/],
     ['maxConcurrency', { maxConcurrency: 9 }, undefined, /1 to 4/],
     ['secretExpiresAt', { secretExpiresAt: 'someday' }, 5, /Expires date/],
+    ['secretExpiresAt', { secretExpiresAt: '12/10/2026' }, 5, /year-month-day, e\.g\. "2027-06-30"/],
+    ['secretExpiresAt', { secretExpiresAt: 'June 30, 2027' }, 5, /year-month-day/],
   ];
   for (const [field, overrides, step, fix] of cases) {
     it(`names ${field}, its step and a fix (${JSON.stringify(overrides)})`, () => {
@@ -48,6 +50,13 @@ describe('new O365OAuthMailer(config)', () => {
       expect(err.fix).toMatch(fix);
     });
   }
+
+  it('secretExpiresAt: ISO 8601 strings and Dates are accepted; 12/10/2026 is refused as ambiguous', () => {
+    expect(validateConfig(mailerConfig({ secretExpiresAt: '2027-06-30' })).secretExpiresAt?.toISOString()).toBe('2027-06-30T00:00:00.000Z');
+    expect(validateConfig(mailerConfig({ secretExpiresAt: '2027-06-30T12:00:00+02:00' })).secretExpiresAt?.toISOString()).toBe('2027-06-30T10:00:00.000Z');
+    expect(validateConfig(mailerConfig({ secretExpiresAt: new Date('2027-06-30T00:00:00Z') })).secretExpiresAt?.getTime()).toBe(Date.parse('2027-06-30'));
+    expect(configError({ secretExpiresAt: '12/10/2026' }).message).toMatch(/10 December in some countries and 12 October in others/);
+  });
 
   it('accepts a verified domain as tenant and resolves clouds and defaults', () => {
     const usgov = validateConfig({ ...mailerConfig({ tenantId: 'contoso.onmicrosoft.com' }), cloud: 'usgov-dod' });

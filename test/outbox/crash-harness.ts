@@ -103,7 +103,7 @@ export async function crashAndRecover(emulator: Emulator, store: OutboxOptions['
   expect(delivered.size).toBe(s.messages);
   expect(emulator.messages).toHaveLength(s.messages);
   const messageIds = new Set(items.map((it) => it!.messageId));
-  expect(emulator.messages.every((m) => messageIds.has(m.internetMessageId))).toBe(true);
+  expect(emulator.messages.every((m) => messageIds.has(m.messageId))).toBe(true);
   expect(emulator.requests.some((r) => r.method === 'GET' && /\/mailFolders\/sentitems\/messages$/i.test(r.path))).toBe(true);
   await admin.close();
   return { killed };

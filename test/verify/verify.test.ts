@@ -80,17 +80,19 @@ describe('verify(): the Test button', () => {
     expect(check(report, 'credentials')).toMatchObject({ code: 'SECRET_INVALID', step: 5, fix: expect.stringMatching(/Secret ID.*Value/) });
   });
 
-  it('no admin consent: CONSENT_MISSING at step 3 and no test email; after consent the same mailer passes and sends one', async () => {
+  it('no admin consent: CONSENT_MISSING at step 3 once Graph refuses the test email; after consent the same mailer passes and sends one', async () => {
     openIdConfig();
     tokenEndpoint().reply(200, tokenReply(fakeJwt({ n: 1 })));
+    const refused = nock(GRAPH).post(SEND_PATH).reply(401, graphError('NoPermissionsInAccessToken', 'The token contains no permissions, or permissions can not be understood.'));
     const mailer = new O365OAuthMailer(mailerConfig());
     const before = await mailer.verify({ to: 'qa@contoso.com' });
+    expect(refused.isDone()).toBe(true);
     expect(before.ok).toBe(false);
     const permission = check(before, 'permission');
     expect(permission).toMatchObject({ status: 'fail', code: 'CONSENT_MISSING', step: 3 });
     expect(permission.fix).toMatch(/Application permissions › Mail\.Send \(not Delegated; step 2\)/);
     expect(permission.fix).toMatch(/Global Administrator or Privileged Role Administrator/);
-    expect(check(before, 'test-email').status).toBe('skip');
+    expect(check(before, 'test-email')).toMatchObject({ status: 'fail', code: 'CONSENT_MISSING', step: 3 });
 
     // The admin grants consent. A token cached from before would still lack the role: verify must ask anew.
     openIdConfig();
@@ -115,12 +117,36 @@ describe('verify(): the Test button', () => {
     expect(mail?.message.toRecipients).toEqual([{ emailAddress: { address: 'qa@contoso.com' } }]);
   });
 
-  it('Mail.Send added as Delegated: the message says so', async () => {
+  it('roles without Mail.Send, no `to`: a warning that names RBAC for Applications, never a failure', async () => {
     openIdConfig();
     tokenEndpoint().reply(200, tokenReply(fakeJwt({ roles: ['User.Read.All'] })));
     const report = await new O365OAuthMailer(mailerConfig()).verify();
-    expect(check(report, 'permission')).toMatchObject({ status: 'fail', code: 'CONSENT_MISSING' });
-    expect(check(report, 'permission').message).toMatch(/only User\.Read\.All/);
+    expect(report.ok).toBe(true);
+    expect(check(report, 'permission')).toMatchObject({ status: 'warn', code: 'CONSENT_MISSING', step: 3 });
+    expect(check(report, 'permission').message).toMatch(/^Not proven: Mail\.Send is not in the token \(it carries only User\.Read\.All\)\. It may be granted through Exchange RBAC for Applications/);
+    expect(check(report, 'permission').fix).toMatch(/Run verify with `to`.*admin consent.*Application Mail\.Send.*RBAC for Applications/s);
+    expect(check(report, 'test-email').message).toMatch(/^The sender was not tested: only a test email proves that lab@contoso\.com exists/);
+  });
+
+  it('Mail.Send added as Delegated: the message says so', async () => {
+    openIdConfig();
+    tokenEndpoint().reply(200, tokenReply(fakeJwt({ scp: 'Mail.Send User.Read' })));
+    const report = await new O365OAuthMailer(mailerConfig()).verify({ to: 'qa@contoso.com' });
+    expect(report.ok).toBe(false);
+    expect(check(report, 'permission')).toMatchObject({ status: 'fail', code: 'CONSENT_MISSING', step: 3 });
+    expect(check(report, 'permission').message).toMatch(/Delegated permission, but this app needs the Application permission/);
+    expect(check(report, 'test-email').status).toBe('skip');
+  });
+
+  it('no roles in the token, and Exchange accepts the test email: RBAC for Applications, a pass', async () => {
+    openIdConfig();
+    tokenEndpoint().reply(200, tokenReply(fakeJwt({})));
+    const graph = nock(GRAPH).post(SEND_PATH).reply(202, '', { 'request-id': 'rbac-1' });
+    const report = await new O365OAuthMailer(mailerConfig()).verify({ to: 'qa@contoso.com' });
+    expect(graph.isDone()).toBe(true);
+    expect(report.ok).toBe(true);
+    expect(check(report, 'permission')).toMatchObject({ status: 'pass', step: 3, message: expect.stringMatching(/RBAC for Applications/) });
+    expect(check(report, 'test-email').status).toBe('pass');
   });
 
   const mailboxCases: Array<[number, string, string, string, number]> = [
@@ -151,7 +177,7 @@ describe('verify(): the Test button', () => {
     tokenEndpoint().reply(200, tokenReply());
     const warned = await new O365OAuthMailer(mailerConfig({ secretExpiresAt: soon })).verify();
     expect(warned.ok).toBe(true);
-    expect(check(warned, 'secret-expiry')).toMatchObject({ status: 'warn', step: 5, code: 'SECRET_EXPIRED' });
+    expect(check(warned, 'secret-expiry')).toMatchObject({ status: 'warn', step: 5, code: 'CREDENTIAL_EXPIRING', message: expect.stringMatching(/still works but expires on/) });
 
     openIdConfig();
     tokenEndpoint().reply(200, tokenReply());

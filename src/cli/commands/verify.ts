@@ -20,14 +20,18 @@ Options:
 
 ${CONFIG_HELP}
 
-Exit codes: 0 every check passed (warnings and skips allowed), 1 a check failed, 2 usage error.
+Without --to the summary reads "Setup checks passed; the sender was not tested: pass --to": only a test
+email proves the mailbox, its licence and Exchange's permissions (RBAC for Applications puts no roles in
+the token, so a missing Mail.Send role is a warning, not a failure).
+
+Exit codes: 0 no check failed (warnings and skips allowed), 1 a check failed, 2 usage error.
 `;
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...HELP_OPTION, to: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 /** The library names its options (`to`, `secretExpiresAt`); on the command line they are flags. */
 function forTheCommandLine(report: VerifyReport): VerifyReport {
-  const words = (text: string) => text.replace(/`secretExpiresAt`/g, '`--secret-expires-at`').replace(/pass `to`/g, 'pass `--to`');
+  const words = (text: string) => text.replace(/`secretExpiresAt`/g, '`--secret-expires-at`').replace(/([Pp])ass `to`/g, '$1ass `--to`').replace(/verify with `to`/g, 'verify with `--to`');
   return {
     ...report,
     checks: report.checks.map((c) => ({ ...c, message: words(c.message), ...(c.fix !== undefined ? { fix: words(c.fix) } : {}) })),
