@@ -32,13 +32,13 @@ export function toSentMessage(value: unknown): SentMessage | undefined {
 }
 
 /**
- * A 403 on the Sent Items lookup means the app may send but not read this mailbox: the same code, with a message
- * and fix that name the read permission instead of Mail.Send.
+ * A 403 on the Sent Items lookup means the app may send but not read this mailbox: `CONSENT_MISSING`, with a
+ * message and fix that name the read permission instead of Mail.Send.
  */
 export function readDenied(err: unknown, sender: string): unknown {
   if (!(err instanceof MailerError) || err.status !== 403 || (err.code !== 'CONSENT_MISSING' && err.code !== 'MAILBOX_ACCESS_DENIED')) return err;
   return new MailerError({
-    code: err.code,
+    code: 'CONSENT_MISSING',
     step: 2,
     status: 403,
     ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
