@@ -15,6 +15,7 @@ Commands:
   send       send a message, with attachments
   secret     store (\`secret set\`) or remove (\`secret delete\`) the client secret in an encrypted file or the keyring
   emulator   run a local Entra ID + Graph emulator to try everything without a tenant
+  outbox     look after a durable outbox: status, list, retry, drop (--db FILE | --redis URL)
 
 Options:
   -h, --help      show help (also: o365-mailer <command> --help)
@@ -48,6 +49,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   emulator: async () => {
     const m = await import('./commands/emulator');
     return { run: m.emulatorCommand, help: m.EMULATOR_HELP };
+  },
+  outbox: async () => {
+    const m = await import('./commands/outbox');
+    return { run: m.outboxCommand, help: m.OUTBOX_HELP };
   },
 };
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { MailerError, type Attachment, type Logger, type MailMessage, type O365OAuthMailer } from '../index';
 import { classifySendFailure, isReadPermissionError } from './classify';
+import { decodeMessage } from './message-codec';
 import { storedError, type StoredError } from './stored-error';
 import type { OutboxEvents, StoredMessage } from './types';
 
@@ -89,7 +90,7 @@ export function rebuildMessage(item: ClaimedItem, ops: ItemOps): MailMessage {
     ...(a.contentType !== undefined ? { contentType: a.contentType } : {}),
     ...(a.cid !== undefined ? { cid: a.cid } : {}),
   }));
-  return { ...item.message, messageId: item.messageId, ...(attachments.length ? { attachments } : {}) } as MailMessage;
+  return { ...decodeMessage(item.message), messageId: item.messageId, ...(attachments.length ? { attachments } : {}) } as MailMessage;
 }
 
 /**

@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { MailerError, validateMessage, type Logger, type MailMessage, type O365OAuthMailer } from '../index';
 import { attachmentInputs } from './attachment-input';
 import { runItem, toMailerError, type EngineSettings } from './engine';
+import { encodeMessage } from './message-codec';
 import type { ItemRow, OutboxBackend, StatsRow } from './store-types';
 import type {
   EnqueueOptions,
@@ -13,7 +14,6 @@ import type {
   OutboxItem,
   OutboxSenderStats,
   OutboxStats,
-  StoredMessage,
 } from './types';
 
 /** Everything an {@link Outbox} is made of, resolved by `createOutbox`. */
@@ -111,7 +111,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const validated = validateMessage(message);
     const sender = this.#senderFor(options.sender);
     const { attachments, ...rest } = message;
-    const stored: StoredMessage = JSON.parse(JSON.stringify(rest)) as StoredMessage;
+    const stored = encodeMessage(rest as Record<string, unknown>);
     // Fixed now, so that it is durable before the first send: it is how Sent Items finds the mail later.
     const messageId = validated.messageId ?? newMessageId(sender);
     delete stored.messageId;
