@@ -172,7 +172,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const now = (inFlight.get(key) ?? 0) + 1;
         inFlight.set(key, now);
         peaks.set(key, Math.max(peaks.get(key) ?? 0, now));
-        res.on('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
+        let done = false;
+        const release = () => {
+          if (done) return;
+          done = true;
+          inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+        };
+        res.on('finish', release);
+        res.on('close', release);
       }
       const delay = typeof latency === 'number' ? latency : latency ? latency[0] + Math.random() * (latency[1] - latency[0]) : 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

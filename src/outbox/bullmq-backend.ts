@@ -87,6 +87,8 @@ export class BullmqBackend implements OutboxBackend {
   readonly #bull: BullMQModule;
   readonly #queues = new Map<string, Queue>();
   readonly #workers = new Map<string, Worker>();
+  readonly #starting = new Map<string, Promise<void>>();
+  #stopping = false;
 
   private constructor(o: BullmqBackendOptions, redis: IORedis, bull: BullMQModule) {
     this.#o = o;
@@ -272,23 +274,34 @@ export class BullmqBackend implements OutboxBackend {
 
   start(run: (item: ClaimedItem, ops: ItemOps) => Promise<Outcome>): void {
     for (const sender of this.#o.senders) {
-      if (this.#workers.has(sender)) continue;
-      const queue = this.#queue(sender);
-      const { maxInFlight, messagesPerMinute } = this.#o.limits;
-      void queue.setGlobalConcurrency(maxInFlight);
-      const worker: Worker = new this.#bull.Worker(queue.name, (job, token) => this.#process(sender, worker, job, token, run), {
-        connection: this.#redis,
-        prefix: this.#o.prefix,
-        concurrency: maxInFlight,
-        lockDuration: this.#o.leaseMs,
-        stalledInterval: Math.max(1000, Math.min(30_000, Math.floor(this.#o.leaseMs / 2))),
-        maxStalledCount: Number.MAX_SAFE_INTEGER,
-        limiter: messagesPerMinute !== undefined ? { max: messagesPerMinute, duration: 60_000 } : { max: 1_000_000, duration: 1_000 },
-      });
-      worker.on('error', () => undefined);
-      this.#workers.set(sender, worker);
-      void this.#sweep(sender);
+      if (this.#workers.has(sender) || this.#starting.has(sender)) continue;
+      // The queue's global concurrency must be in Redis before this worker fetches a job, or several processes
+      // starting together could each take maxInFlight jobs.
+      const starting = this.#queue(sender)
+        .setGlobalConcurrency(this.#o.limits.maxInFlight)
+        .then(() => {
+          if (!this.#stopping) this.#startWorker(sender, run);
+        })
+        .finally(() => this.#starting.delete(sender));
+      this.#starting.set(sender, starting);
     }
+  }
+
+  #startWorker(sender: string, run: (item: ClaimedItem, ops: ItemOps) => Promise<Outcome>): void {
+    const queue = this.#queue(sender);
+    const { maxInFlight, messagesPerMinute } = this.#o.limits;
+    const worker: Worker = new this.#bull.Worker(queue.name, (job, token) => this.#process(sender, worker, job, token, run), {
+      connection: this.#redis,
+      prefix: this.#o.prefix,
+      concurrency: maxInFlight,
+      lockDuration: this.#o.leaseMs,
+      stalledInterval: Math.max(1000, Math.min(30_000, Math.floor(this.#o.leaseMs / 2))),
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      limiter: messagesPerMinute !== undefined ? { max: messagesPerMinute, duration: 60_000 } : { max: 1_000_000, duration: 1_000 },
+    });
+    worker.on('error', () => undefined);
+    this.#workers.set(sender, worker);
+    void this.#sweep(sender);
   }
 
   /** Gives every live item of `sender` a job (adding is a no-op for one that has it): covers a crash between commit and add. */
@@ -438,6 +451,8 @@ export class BullmqBackend implements OutboxBackend {
   wake(): void {}
 
   async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.allSettled([...this.#starting.values()]);
     await Promise.all([...this.#workers.values()].map((w) => w.close()));
     this.#workers.clear();
   }

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { MailerError } from '../index';
 import { loadOptionalModule } from '../secrets/optional-module';
 import type { AttachmentMeta, ClaimedItem, Outcome } from './engine';
 import type { StoredError } from './stored-error';
@@ -216,7 +217,13 @@ export class SqliteStore {
       .transaction((): ItemRow | undefined => {
         if (item.idempotencyKey !== undefined) {
           const existing = this.#stmts.byKey!.get(item.idempotencyKey) as RawItem | undefined;
-          if (existing) return toRow(existing);
+          if (existing && existing.state !== 'incoming') return toRow(existing);
+          // An enqueue with this key that never committed (its process died, or it failed half-way): this one
+          // replaces it. Should that enqueue still be running, its commit finds its row gone and fails.
+          if (existing) {
+            this.#stmts.deleteChunks!.run(existing.id);
+            this.#stmts.deleteItem!.run(existing.id);
+          }
         }
         this.#stmts.insert!.run({
           id: item.id,
@@ -240,7 +247,13 @@ export class SqliteStore {
   /** Makes an enqueued item visible to workers, durably (`synchronous=FULL`). */
   commitIncoming(id: string, attachments: AttachmentMeta[]): void {
     const bytes = attachments.reduce((sum, a) => sum + a.size, 0);
-    this.#stmts.commitIncoming!.run(JSON.stringify(attachments), bytes, id);
+    if (this.#stmts.commitIncoming!.run(JSON.stringify(attachments), bytes, id).changes !== 1) {
+      throw new MailerError({
+        code: 'CONFIG_INVALID',
+        message: 'The message was not queued: another enqueue with the same idempotency key replaced it while its attachments were being copied in.',
+        fix: 'Enqueue it again with the same idempotency key: you get the one item that was queued.',
+      });
+    }
   }
 
   /** Forgets an enqueue that failed half-way. */

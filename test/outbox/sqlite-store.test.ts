@@ -120,6 +120,22 @@ describe('SQLite store: claims are leases within pacing budgets', () => {
   });
 });
 
+describe('SQLite store: enqueue', () => {
+  it('an enqueue that never committed does not block its idempotency key', async () => {
+    const store = await SqliteStore.open(join(dir, `s${++n}.db`));
+    const item = { id: 'first', sender: SENDER, messageId: '<1@contoso.com>', idempotencyKey: 'k', message: {}, recipients: 1, createdAt: T0 };
+    expect(store.insertIncoming(item)).toBeUndefined();
+    store.addChunk('first', 0, 0, Buffer.from('half'));
+    // The process dies here. A new enqueue with the same key takes over.
+    expect(store.insertIncoming({ ...item, id: 'second', messageId: '<2@contoso.com>' })).toBeUndefined();
+    store.commitIncoming('second', []);
+    expect(() => store.commitIncoming('first', [])).toThrow(expect.objectContaining({ message: expect.stringContaining('idempotency key') }));
+    expect(store.insertIncoming({ ...item, id: 'third' })).toMatchObject({ id: 'second', state: 'queued', messageId: '<2@contoso.com>' });
+    expect(store.readChunk('first', 0, 0)).toBeNull();
+    store.close();
+  });
+});
+
 function sent(store: SqliteStore, id: string, at: number): void {
   store.markSending(id, 'w1');
   store.commit({ id, sender: SENDER, state: 'queued', attempts: 0, messageId: '', createdAt: T0, message: {}, attachments: [] }, 'w1', { kind: 'sent', sentAt: at, reconciled: false }, at);
