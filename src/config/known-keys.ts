@@ -27,6 +27,7 @@ export const CONFIG_KEYS = [
   'maxConcurrency',
   'tokenCache',
   'disableFileAccess',
+  'telemetry',
 ] as const satisfies ReadonlyArray<keyof O365OAuthMailerConfig>;
 
 /** Keys of the nested option objects, checked the same way. */
@@ -34,6 +35,7 @@ export const NESTED_CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
   tls: ['ca'],
   retry: ['maxRetries', 'maxDelayMs'],
   cloud: ['authorityHost', 'graphEndpoint'],
+  telemetry: ['enabled', 'includeMailbox', 'tracerProvider', 'meterProvider'],
 };
 
 type Unlisted = Exclude<keyof O365OAuthMailerConfig, (typeof CONFIG_KEYS)[number]>;
