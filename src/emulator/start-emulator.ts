@@ -165,6 +165,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
 
+    // In flight for a mailbox: from the request's arrival until its answer is written (or the connection closes).
+    let answered = (): void => undefined;
     if (area === 'graph') {
       const mailbox = /^\/[^/]+\/users\/([^/]+)/i.exec(path)?.[1];
       if (mailbox !== undefined) {
@@ -173,13 +175,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         inFlight.set(key, now);
         peaks.set(key, Math.max(peaks.get(key) ?? 0, now));
         let done = false;
-        const release = () => {
+        answered = () => {
           if (done) return;
           done = true;
           inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
         };
-        res.on('finish', release);
-        res.on('close', release);
+        res.on('close', answered);
       }
       const delay = typeof latency === 'number' ? latency : latency ? latency[0] + Math.random() * (latency[1] - latency[0]) : 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -206,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         reply = faultReply(ctx, request, area, after);
       }
     }
+    answered();
     writeReply(res, reply);
   }
 
