@@ -112,6 +112,16 @@ export interface EmulatorOptions {
    * range. Use it to hold requests in flight (concurrency tests, crash tests). @default 0
    */
   latencyMs?: number | [number, number];
+  /**
+   * The HTTPS certificate and its private key (PEM), to keep the same certificate across restarts so a client that
+   * trusts it (NODE_EXTRA_CA_CERTS, `tls.ca`) keeps trusting it. @default a fresh self-signed certificate
+   */
+  tls?: { key: string; cert: string };
+  /**
+   * Also serve the mailbox page and its JSON API (never the Entra ID or Graph endpoints) over plain HTTP on this
+   * port of 127.0.0.1, so a browser shows it without a certificate warning. `0` picks a free port. @default off
+   */
+  httpPort?: number;
 }
 
 /** One request the emulator received (the mailbox page's own `/_emulator` requests are not logged). */
@@ -154,6 +164,8 @@ export interface EmulatorAttachment {
   contentId?: string;
   /** The decoded bytes. */
   content: Buffer;
+  /** MIME only: the part's other headers (lower-case names; not Content-Type, -Disposition, -ID, -Transfer-Encoding). */
+  headers?: Array<{ name: string; value: string }>;
 }
 
 /** A message the emulator accepted for delivery. */
@@ -312,6 +324,8 @@ export interface Emulator {
   readonly url: string;
   /** The self-signed certificate (PEM) to trust, e.g. `tls: { ca }`. */
   readonly ca: string;
+  /** `http://127.0.0.1:{port}`: the mailbox page over plain HTTP, when `httpPort` was given. */
+  readonly httpUrl: string | undefined;
   /** The default tenant's GUID. */
   readonly tenantId: string;
   /** The default tenant's first domain, if it has one. */

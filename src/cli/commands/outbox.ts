@@ -96,7 +96,7 @@ async function listItems(outbox: Outbox, ctx: CliContext, values: ParsedValues, 
   const state = str(values, 'state');
   if (state !== undefined && !STATES.includes(state as OutboxItemState)) {
     const guess = didYouMean(state, [...STATES]);
-    throw new UsageError(`--state must be one of ${STATES.join(', ')} (got ${JSON.stringify(state)}).${guess ? ` Did you mean ${guess}?` : ''}`, command);
+    throw new UsageError(`--state must be one of ${STATES.join(', ')}.${guess ? ` Did you mean ${guess}?` : ''}`, command);
   }
   const limit = intOption(values, 'limit', 1, 100_000, command);
   const sender = str(values, 'sender');
@@ -120,7 +120,8 @@ export async function outboxCommand(argv: string[], ctx: CliContext): Promise<nu
   if (sub === undefined || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
     const guess = sub === undefined ? undefined : didYouMean(sub, [...SUBCOMMANDS]);
     throw new UsageError(
-      sub === undefined ? 'Give a subcommand: status, list, retry or drop.' : `Unknown subcommand ${JSON.stringify(sub)}.${guess ? ` Did you mean \`o365-mailer outbox ${guess}\`?` : ''}`,
+      // The word itself is not repeated: a secret pasted in the wrong place must not be echoed.
+      sub === undefined ? 'Give a subcommand: status, list, retry or drop.' : `Unknown subcommand: give status, list, retry or drop.${guess ? ` Did you mean \`o365-mailer outbox ${guess}\`?` : ''}`,
       'outbox',
     );
   }
