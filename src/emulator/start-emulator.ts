@@ -145,6 +145,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     const faultRequest = { method, path, area };
 
+    // In flight for a mailbox: from the request's arrival until its answer is written (or the connection closes).
+    let answered = (): void => undefined;
+    const mailbox = area === 'graph' ? /^\/[^/]+\/users\/([^/]+)/i.exec(path)?.[1] : undefined;
+    if (mailbox !== undefined) {
+      const key = safeDecode(mailbox).toLowerCase();
+      const now = (inFlight.get(key) ?? 0) + 1;
+      inFlight.set(key, now);
+      peaks.set(key, Math.max(peaks.get(key) ?? 0, now));
+      let done = false;
+      answered = () => {
+        if (done) return;
+        done = true;
+        inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+      };
+      res.on('close', answered);
+    }
+    const delay = typeof latency === 'number' ? latency : latency ? latency[0] + Math.random() * (latency[1] - latency[0]) : 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+
     const before = faults.takeBefore(faultRequest);
     if (before) {
       entry.fault = before.kind;
@@ -161,29 +180,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return;
       }
       await readBody(req, 0);
+      answered();
       writeReply(res, faultReply(ctx, request, area, before));
       return;
-    }
-
-    // In flight for a mailbox: from the request's arrival until its answer is written (or the connection closes).
-    let answered = (): void => undefined;
-    if (area === 'graph') {
-      const mailbox = /^\/[^/]+\/users\/([^/]+)/i.exec(path)?.[1];
-      if (mailbox !== undefined) {
-        const key = safeDecode(mailbox).toLowerCase();
-        const now = (inFlight.get(key) ?? 0) + 1;
-        inFlight.set(key, now);
-        peaks.set(key, Math.max(peaks.get(key) ?? 0, now));
-        let done = false;
-        answered = () => {
-          if (done) return;
-          done = true;
-          inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
-        };
-        res.on('close', answered);
-      }
-      const delay = typeof latency === 'number' ? latency : latency ? latency[0] + Math.random() * (latency[1] - latency[0]) : 0;
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     }
 
     let reply: Reply;

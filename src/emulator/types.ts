@@ -108,8 +108,9 @@ export interface EmulatorOptions {
   /** Where the emulator logs (method, path and status only; never a secret, token or query string). @default silent */
   logger?: Logger;
   /**
-   * Delay before each Graph API request is handled, in ms: a number, or `[min, max]` for a random delay in that
-   * range. Use it to hold requests in flight (concurrency tests, crash tests). @default 0
+   * Milliseconds every Entra ID, Graph and upload answer waits before it is sent, to measure throughput as over a
+   * real network (Graph answers a sendMail in tens of milliseconds); `[min, max]` for a random wait in that range,
+   * which holds requests in flight at varied lengths (concurrency and crash tests). @default 0
    */
   latencyMs?: number | [number, number];
   /**
