@@ -89,6 +89,7 @@ export class BullmqBackend implements OutboxBackend {
   readonly #workers = new Map<string, Worker>();
   readonly #starting = new Map<string, Promise<void>>();
   #stopping = false;
+  readonly #sweeps: NodeJS.Timeout[] = [];
 
   private constructor(o: BullmqBackendOptions, redis: IORedis, bull: BullMQModule) {
     this.#o = o;
@@ -302,10 +303,16 @@ export class BullmqBackend implements OutboxBackend {
     worker.on('error', () => undefined);
     this.#workers.set(sender, worker);
     void this.#sweep(sender);
+    // A safety net: should a job ever be lost (a crash between two Redis writes, a failed move after a lost lock),
+    // its live item gets a job again at the next sweep instead of waiting for a restart.
+    const timer = setInterval(() => void this.#sweep(sender).catch(() => undefined), Math.max(5_000, 2 * this.#o.leaseMs));
+    timer.unref();
+    this.#sweeps.push(timer);
   }
 
   /** Gives every live item of `sender` a job (adding is a no-op for one that has it): covers a crash between commit and add. */
   async #sweep(sender: string): Promise<void> {
+    if (this.#stopping) return;
     const ids = new Set<string>();
     for (const st of ['queued', 'sending', 'unknown']) for (const id of await this.#redis.smembers(this.#key('state', sender, st))) ids.add(id);
     for (const id of await this.#redis.smembers(this.#key('parked', sender))) ids.delete(id);
@@ -452,6 +459,7 @@ export class BullmqBackend implements OutboxBackend {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    for (const timer of this.#sweeps.splice(0)) clearInterval(timer);
     await Promise.allSettled([...this.#starting.values()]);
     await Promise.all([...this.#workers.values()].map((w) => w.close()));
     this.#workers.clear();
