@@ -1,5 +1,23 @@
-import { ConfidentialClientApplication, LogLevel, type ICachePlugin, type INetworkModule } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  LogLevel,
+  ManagedIdentityApplication,
+  type AuthenticationResult,
+  type ICachePlugin,
+  type INetworkModule,
+  type NodeSystemOptions,
+  type NodeAuthOptions,
+} from '@azure/msal-node';
 import type { Logger } from '../config/types';
+
+/** Gets one access token: the seam between the token provider and msal-node's applications. */
+export interface TokenClient {
+  /** One acquisition for `scope` (`<graph>/.default`); `skipCache` forces a token request. */
+  acquire(scope: string, skipCache: boolean): Promise<AuthenticationResult | null>;
+}
+
+/** How msal-node's confidential client proves the app's identity: exactly one of them. */
+export type ClientAuth = Pick<NodeAuthOptions, 'clientSecret'> | Pick<NodeAuthOptions, 'clientCertificate'> | Pick<NodeAuthOptions, 'clientAssertion'>;
 
 /** What building msal-node's client needs. */
 export interface MsalAppOptions {
@@ -8,10 +26,20 @@ export interface MsalAppOptions {
   authorityHost: string;
   /** Endpoints Microsoft does not list (an emulator): instance discovery is skipped for them. */
   custom: boolean;
-  clientSecret: string;
   networkClient: INetworkModule;
   cachePlugin?: ICachePlugin;
   logger?: Logger;
+}
+
+function loggerOptions(logger: Logger | undefined): NonNullable<NodeSystemOptions['loggerOptions']> {
+  return {
+    piiLoggingEnabled: false,
+    logLevel: LogLevel.Warning,
+    loggerCallback: (level: LogLevel, message: string, containsPii: boolean) => {
+      if (containsPii || !logger) return;
+      if (level === LogLevel.Error) logger.debug?.(`msal: ${message}`);
+    },
+  };
 }
 
 /**
@@ -19,27 +47,30 @@ export interface MsalAppOptions {
  * `/common`), and custom hosts are declared as known authorities so msal-node never calls
  * login.microsoftonline.com for instance discovery.
  */
-export function createMsalApp(options: MsalAppOptions): ConfidentialClientApplication {
+export function createMsalApp(options: MsalAppOptions, auth: ClientAuth): TokenClient {
   const host = new URL(options.authorityHost);
-  const logger = options.logger;
-  return new ConfidentialClientApplication({
+  const app = new ConfidentialClientApplication({
     auth: {
       clientId: options.clientId,
       authority: `${host.origin}/${options.tenantId}`,
-      clientSecret: options.clientSecret,
+      ...auth,
       ...(options.custom ? { knownAuthorities: [host.host] } : {}),
     },
-    system: {
-      networkClient: options.networkClient,
-      loggerOptions: {
-        piiLoggingEnabled: false,
-        logLevel: LogLevel.Warning,
-        loggerCallback: (level, message, containsPii) => {
-          if (containsPii || !logger) return;
-          if (level === LogLevel.Error) logger.debug?.(`msal: ${message}`);
-        },
-      },
-    },
+    system: { networkClient: options.networkClient, loggerOptions: loggerOptions(options.logger) },
     ...(options.cachePlugin ? { cache: { cachePlugin: options.cachePlugin } } : {}),
   });
+  return { acquire: (scope, skipCache) => app.acquireTokenByClientCredential({ scopes: [scope], skipCache }) };
+}
+
+/**
+ * msal-node's `ManagedIdentityApplication`: the token comes from the Azure host's managed identity endpoint, which
+ * msal-node finds through the environment the platform sets (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER` on App Service
+ * and Functions, IMDS on virtual machines). `userAssignedClientId` picks a user-assigned identity.
+ */
+export function createManagedIdentityApp(options: { networkClient: INetworkModule; logger?: Logger; userAssignedClientId?: string }): TokenClient {
+  const app = new ManagedIdentityApplication({
+    ...(options.userAssignedClientId ? { managedIdentityIdParams: { userAssignedClientId: options.userAssignedClientId } } : {}),
+    system: { networkClient: options.networkClient, loggerOptions: loggerOptions(options.logger), disableInternalRetries: true },
+  });
+  return { acquire: (scope, skipCache) => app.acquireToken({ resource: scope, forceRefresh: skipCache }) };
 }

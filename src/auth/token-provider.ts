@@ -1,7 +1,8 @@
-import { AuthError, ServerError, type ConfidentialClientApplication } from '@azure/msal-node';
+import { AuthError, ServerError } from '@azure/msal-node';
 import { fromEntra, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
+import type { TokenClient } from './msal-app';
 import { raceAbort, sleep } from '../reliability/abortable';
 
 /** An access token and when it expires. */
@@ -27,8 +28,14 @@ export interface TokenRequest {
 
 /** What the provider needs from the mailer. */
 export interface TokenProviderOptions {
-  /** Builds (once) msal-node's client; may read the secret from a store. */
-  app: () => Promise<ConfidentialClientApplication>;
+  /** Builds (once) msal-node's client; may read the secret from a store or the certificate from a file. */
+  app: () => Promise<TokenClient>;
+  /**
+   * Called once per acquisition after Entra ID refused the credential: resolves true when the credential was read
+   * again and changed (a rotated secret or certificate), after which `app()` gives a new client and the token
+   * request is tried once more. @default never
+   */
+  reload?: (error: MailerError) => Promise<boolean>;
   network: MsalNetworkModule;
   /** `${graphEndpoint}/.default`. */
   scope: string;
@@ -89,9 +96,10 @@ export class TokenProvider {
   }
 
   async #acquire(skipCache: boolean): Promise<AccessToken> {
-    const app = await this.#options.app();
-    const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache });
+    let app = await this.#options.app();
+    const acquire = () => app.acquire(this.#options.scope, skipCache);
     const lock = this.#options.lock;
+    let reloaded = false;
     for (let attempt = 0; ; attempt++) {
       const scope: NetworkScope = {};
       try {
@@ -111,7 +119,14 @@ export class TokenProvider {
           await sleep(CONNECT_RETRY_DELAY_MS * 2 ** attempt, undefined, 'requesting a token');
           continue;
         }
-        throw this.#mapError(err, scope);
+        const error = this.#mapError(err, scope);
+        // A rotated secret or certificate: read it again, and try once more with it.
+        if (!reloaded && this.#options.reload && (await this.#options.reload(error))) {
+          reloaded = true;
+          app = await this.#options.app();
+          continue;
+        }
+        throw error;
       }
     }
   }
