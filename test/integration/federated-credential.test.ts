@@ -91,10 +91,10 @@ describe('federatedTokenFile', () => {
 
 describe('each mistake of a federated credential is named, with the field to compare', () => {
   it.each([
-    ['no federated credential on the app', () => emulator.updateApp(emulator.clientId, { federatedCredentials: [] }), { subject: SUBJECT }, 70021, /add one whose Issuer, Subject identifier and Audience/],
-    ['another issuer', () => undefined, { subject: SUBJECT, issuer: 'https://oidc.prod-aks.azure.com/other/' }, 700211, /Issuer.*iss claim.*trailing slash/],
-    ['another subject', () => undefined, { subject: 'system:serviceaccount:default:default' }, 700213, /Subject identifier.*sub claim/],
-    ['another audience', () => undefined, { subject: SUBJECT, audience: 'api://something-else' }, 700212, /Audience.*api:\/\/AzureADTokenExchange/],
+    ['no federated credential on the app', (): void => emulator.updateApp(emulator.clientId, { federatedCredentials: [] }), { subject: SUBJECT }, 70021, /add one whose Issuer, Subject identifier and Audience/],
+    ['another issuer', (): void => undefined, { subject: SUBJECT, issuer: 'https://oidc.prod-aks.azure.com/other/' }, 700211, /Issuer.*iss claim.*trailing slash/],
+    ['another subject', (): void => undefined, { subject: 'system:serviceaccount:default:default' }, 700213, /Subject identifier.*sub claim/],
+    ['another audience', (): void => undefined, { subject: SUBJECT, audience: 'api://something-else' }, 700212, /Audience.*api:\/\/AzureADTokenExchange/],
   ] as const)('%s: FEDERATED_CREDENTIAL_MISMATCH', async (_name, arrange, token, aadsts, fix) => {
     arrange();
     const report = await withMailer({ clientAssertion: emulator.issueFederatedToken(token) }, (m) => m.verify({ to: 'qa@contoso.com' }));
