@@ -1,4 +1,3 @@
-import { AuthError } from '@azure/msal-node';
 import { catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { Credential, CredentialExpiry } from './credential';
@@ -34,7 +33,9 @@ export class ManagedIdentityCredential implements Credential {
           return await app.acquire(scope, skipCache);
         } catch (error) {
           if (error instanceof MailerError) throw error;
-          const detail = error instanceof AuthError ? `${error.errorCode}: ${error.errorMessage}` : String((error as Error)?.message ?? error);
+          // msal-node's AuthError carries errorCode/errorMessage (read by shape: msal-node is loaded in msal-app.ts only).
+          const e = error as { errorCode?: unknown; errorMessage?: unknown; message?: unknown };
+          const detail = typeof e?.errorCode === 'string' ? `${e.errorCode}: ${String(e.errorMessage ?? '')}` : String(e?.message ?? error);
           throw new MailerError({
             ...catalogued('MANAGED_IDENTITY_UNAVAILABLE', `The ${this.description.replace(/^the /, '')} gave no token (${detail.trim()}).`),
             fix: MI_FIX,
