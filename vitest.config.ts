@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^o365-oauth-mailer\/testing$/, replacement: src('testing/index.ts') },
       { find: /^o365-oauth-mailer\/emulator$/, replacement: src('emulator/index.ts') },
+      { find: /^o365-oauth-mailer\/nodemailer$/, replacement: src('nodemailer/index.ts') },
       { find: /^o365-oauth-mailer$/, replacement: src('index.ts') },
     ],
   },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import { inspect } from 'node:util';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
@@ -14,14 +15,19 @@ import { MailerError } from './errors/mailer-error';
 import { sendViaDraft } from './graph/draft-sender';
 import { GraphApi } from './graph/graph-api';
 import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
+import { sendMime } from './graph/mime-sender';
 import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
 import { resolveAttachments } from './message/attachments';
 import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
+import { generateMessageId } from './message/message-id';
+import { MimeComposer } from './message/mime-composer';
+import { MAX_MIME_BYTES } from './message/mime-size';
 import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
 import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
-import type { MailMessage, SendOptions, SendResult } from './message/types';
+import type { AddressObject, MailMessage, SendOptions, SendResult } from './message/types';
+import { invalid } from './message/validation';
 import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
@@ -52,6 +58,7 @@ export class O365OAuthMailer {
   readonly #userPath: string;
   readonly #cachePlugin: MailerCachePlugin | undefined;
   readonly #credential: Credential;
+  readonly #composer = new MimeComposer();
   #app: Promise<TokenClient> | undefined;
 
   /**
@@ -78,6 +85,8 @@ export class O365OAuthMailer {
     // Without a shared cache, msal-node's own in-memory cache (one per mailer) is the cache: no plugin needed.
     this.#cachePlugin = tokenCache
       ? createCachePlugin(tokenCache, `${clientId}.${tenantId}`, {
+          // A shared cache may cost at most this per send while it is unreachable: then tokens come from Entra ID.
+          timeoutMs: Math.min(5000, Math.ceil(this.#config.timeoutMs / 4)),
           onError: (e) => this.#logger.warn?.('The shared token cache failed; continuing without it.', { error: String((e as Error)?.message ?? e) }),
         })
       : undefined;
@@ -130,56 +139,122 @@ export class O365OAuthMailer {
    * @throws MailerError with a stable `code`, and `step`/`fix` for setup problems.
    */
   async send(message: MailMessage, options: SendOptions = {}): Promise<SendResult> {
-    const normalized = normalizeMessage(message);
+    const fileAccessOption: unknown = options.disableFileAccess;
+    if (fileAccessOption !== undefined && typeof fileAccessOption !== 'boolean') {
+      throw invalid('disableFileAccess', 'must be true or false.', 'Set the send option disableFileAccess to true or false, or leave it out.');
+    }
+    const disableFileAccess = fileAccessOption ?? this.#config.disableFileAccess;
+    const normalized = normalizeMessage(message, { disableFileAccess });
     const { signal } = options;
     if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
+    if (normalized.mimeReasons?.[0] === 'raw') return this.#sendRaw(message, options);
     const attachments = await resolveAttachments(message.attachments ?? [], signal ? { signal } : {});
     try {
       assertAttachmentSizes(attachments);
       const clientRequestId = randomUUID();
-      const graphMessage = toGraphMessage(normalized);
-      let route = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
-      if (route === 'too-large') {
-        const token = await this.#tokens.getToken(signal ? { signal } : {});
-        route = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));
-      }
-      if (route === 'too-large') throw this.#tooLarge(attachments);
+      const from: AddressObject = normalized.from ?? { address: this.#config.sender };
+      const messageId = normalized.messageId ?? generateMessageId(this.#messageIdDomain(from.address));
       let outcome: GraphOutcome;
-      if (route === 'sendMail') {
-        if (attachments.length > 0) {
-          graphMessage.attachments = await Promise.all(attachments.map(async (a) => toGraphFileAttachment(a, await a.read())));
-        }
-        outcome = await this.#runner.run({
-          method: 'POST',
-          path: `${this.#userPath}/sendMail`,
-          body: sendMailBody(graphMessage, this.#config.saveToSentItems),
-          clientRequestId,
-          couldDeliver: true,
-          doing: 'sending the mail',
-          ...(signal ? { signal } : {}),
-        });
-      } else {
-        outcome = await sendViaDraft({
+      let route: SendResult['route'];
+      if (normalized.mimeReasons) {
+        ({ outcome, route } = await sendMime({
           runner: this.#runner,
           http: this.#http,
           policy: this.#policy,
           logger: this.#logger,
           secrets: () => this.#secrets,
           userPath: this.#userPath,
-          message: graphMessage,
-          attachments,
+          composer: this.#composer,
+          input: { message, normalized, attachments, from, messageId, disableFileAccess },
           clientRequestId,
+          mayUseDrafts: async () => this.#mayUseDrafts(await this.#tokens.getToken(signal ? { signal } : {})),
           ...(signal ? { signal } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        });
+        }));
+      } else {
+        const graphMessage = toGraphMessage(normalized);
+        // Graph's message resource takes internetMessageId while the message is a draft, which a message given
+        // to sendMail (or a new draft) is: the recipient sees it as the Message-ID header.
+        graphMessage.internetMessageId = messageId;
+        let jsonRoute = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
+        if (jsonRoute === 'too-large') {
+          const token = await this.#tokens.getToken(signal ? { signal } : {});
+          jsonRoute = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));
+        }
+        if (jsonRoute === 'too-large') throw this.#tooLarge(attachments);
+        route = jsonRoute;
+        outcome = await this.#sendJson(route, graphMessage, attachments, clientRequestId, options);
       }
-      const result: SendResult = { accepted: normalized.recipients, attempts: outcome.attempts, route };
-      if (outcome.reply.requestId) result.requestId = outcome.reply.requestId;
-      this.#logger.info?.(`Mail accepted by Microsoft Graph for ${result.accepted.length} recipient(s).`, { requestId: result.requestId, route });
-      return result;
+      return this.#result(normalized.recipients, outcome, route, normalized.mimeReasons ? 'mime' : 'json', messageId);
     } finally {
       await Promise.all(attachments.map((a) => a.dispose()));
     }
+  }
+
+  async #sendJson(
+    route: 'sendMail' | 'draft',
+    graphMessage: ReturnType<typeof toGraphMessage>,
+    attachments: readonly NormalizedAttachment[],
+    clientRequestId: string,
+    options: SendOptions,
+  ): Promise<GraphOutcome> {
+    const { signal } = options;
+    if (route === 'sendMail') {
+      if (attachments.length > 0) {
+        graphMessage.attachments = await Promise.all(attachments.map(async (a) => toGraphFileAttachment(a, await a.read())));
+      }
+      return this.#runner.run({
+        method: 'POST',
+        path: `${this.#userPath}/sendMail`,
+        body: sendMailBody(graphMessage, this.#config.saveToSentItems),
+        clientRequestId,
+        couldDeliver: true,
+        doing: 'sending the mail',
+        ...(signal ? { signal } : {}),
+      });
+    }
+    return sendViaDraft({
+      runner: this.#runner,
+      http: this.#http,
+      policy: this.#policy,
+      logger: this.#logger,
+      secrets: () => this.#secrets,
+      userPath: this.#userPath,
+      message: graphMessage,
+      attachments,
+      clientRequestId,
+      ...(signal ? { signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  }
+
+  /** A `raw` message: read (at most about 3 MB), given a Message-ID when it has none, sent as MIME `sendMail`. */
+  async #sendRaw(message: MailMessage, options: SendOptions): Promise<SendResult> {
+    const { signal } = options;
+    const raw = await this.#composer.prepareRaw(message.raw as NonNullable<MailMessage['raw']>, MAX_MIME_BYTES, this.#messageIdDomain(this.#config.sender));
+    const outcome = await this.#runner.run({
+      method: 'POST',
+      path: `${this.#userPath}/sendMail`,
+      mime: raw.mime.toString('base64'),
+      clientRequestId: randomUUID(),
+      couldDeliver: true,
+      doing: 'sending the mail',
+      ...(signal ? { signal } : {}),
+    });
+    return this.#result(raw.recipients, outcome, 'sendMail', 'mime', raw.messageId);
+  }
+
+  #result(accepted: string[], outcome: GraphOutcome, route: SendResult['route'], format: SendResult['format'], messageId: string): SendResult {
+    const result: SendResult = { accepted, attempts: outcome.attempts, route, format, messageId };
+    if (outcome.reply.requestId) result.requestId = outcome.reply.requestId;
+    this.#logger.info?.(`Mail accepted by Microsoft Graph for ${result.accepted.length} recipient(s).`, { requestId: result.requestId, route, format, messageId });
+    return result;
+  }
+
+  /** The domain of generated Message-IDs: the From address's, in ASCII. */
+  #messageIdDomain(address: string): string {
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    return domainToASCII(domain) || 'localhost';
   }
 
   /**

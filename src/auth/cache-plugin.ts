@@ -22,6 +22,44 @@ export interface CachePluginOptions {
    * request: msal-node falls back to its own memory and, at worst, requests a token from Entra ID.
    */
   onError?: (error: unknown) => void;
+  /**
+   * The longest any one call into the external cache (`get`, `set`, or waiting for `lock`) may take. A call that
+   * takes longer is abandoned (its result ignored), the acquisition goes on without the cache, and the cache is
+   * left alone for {@link CachePluginOptions.cooldownMs}, so an unreachable cache (Redis down behind an ioredis
+   * client that queues commands while it reconnects) costs one such wait, not one per call.
+   * @default Infinity
+   */
+  timeoutMs?: number;
+  /** How long the cache is left alone after a call timed out. @default 30000 */
+  cooldownMs?: number;
+}
+
+/** The external cache did not answer in time. */
+class CacheTimeoutError extends Error {
+  override readonly name = 'CacheTimeoutError';
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** `promise`, or {@link TIMED_OUT} after `ms`; the timer never outlives the race. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  if (!Number.isFinite(ms)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Calls user code so that a synchronous throw becomes a rejection. */
+function call<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -79,6 +117,10 @@ class CachePlugin implements MailerCachePlugin {
   readonly #partitionKey: string;
   readonly #now: () => number;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #timeoutMs: number;
+  readonly #cooldownMs: number;
+  /** Until when (epoch ms) the external cache is left alone after a call timed out. */
+  #skipUntil = 0;
   /** The last serialized cache this process read or wrote: the shared cache is only asked when it is not enough. */
   #local: string | undefined;
 
@@ -87,6 +129,38 @@ class CachePlugin implements MailerCachePlugin {
     this.#partitionKey = partitionKey;
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError;
+    this.#timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
+    this.#cooldownMs = options.cooldownMs ?? 30_000;
+  }
+
+  /** True while the cache is left alone after a time-out. */
+  #skipping(): boolean {
+    return this.#now() < this.#skipUntil;
+  }
+
+  #timedOut(what: string): void {
+    this.#skipUntil = this.#now() + this.#cooldownMs;
+    this.#report(
+      new CacheTimeoutError(
+        `The shared token cache did not answer ${what} within ${this.#timeoutMs} ms; going on without it for ${Math.round(this.#cooldownMs / 1000)} s.`,
+      ),
+    );
+  }
+
+  /** One call into the external cache, bounded by `timeoutMs`: `undefined` when it failed or timed out. */
+  async #bounded<T>(what: string, fn: () => Promise<T> | T): Promise<{ value: T } | undefined> {
+    if (this.#skipping()) return undefined;
+    try {
+      const result = await within(call(fn), this.#timeoutMs);
+      if (result === TIMED_OUT) {
+        this.#timedOut(what);
+        return undefined;
+      }
+      return { value: result };
+    } catch (error) {
+      this.#report(error);
+      return undefined;
+    }
   }
 
   get partitionKey(): string {
@@ -102,18 +176,30 @@ class CachePlugin implements MailerCachePlugin {
   }
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#localIsWarm()) return fn();
-    let ran = false;
-    try {
-      return await withTokenCacheLock(this.#cache, this.#partitionKey, () => {
-        ran = true;
+    if (this.#localIsWarm() || this.#skipping()) return fn();
+    const lock: { state: 'waiting' | 'running' | 'abandoned' } = { state: 'waiting' };
+    const locked = call(() =>
+      withTokenCacheLock(this.#cache, this.#partitionKey, () => {
+        // The lock came after this acquisition went on without it: release it at once.
+        if (lock.state === 'abandoned') return Promise.resolve(undefined as T);
+        lock.state = 'running';
         return fn();
-      });
+      }),
+    );
+    let waited: T | typeof TIMED_OUT;
+    try {
+      waited = await within(locked, this.#timeoutMs);
     } catch (error) {
-      if (ran) throw error;
+      if (lock.state === 'running') throw error;
       this.#report(error); // the lock itself failed: acquire without it
       return fn();
     }
+    if (waited !== TIMED_OUT) return waited;
+    if (lock.state === 'running') return locked; // fn holds the lock and is under way: its own limits apply
+    lock.state = 'abandoned';
+    locked.catch(() => undefined);
+    this.#timedOut('the lock');
+    return fn();
   }
 
   /** True when the local copy holds an access token msal-node will still use (not due for refresh). */
@@ -148,12 +234,7 @@ class CachePlugin implements MailerCachePlugin {
       this.#deserialize(context, this.#local);
       return;
     }
-    let shared: string | undefined;
-    try {
-      shared = await this.#cache.get(this.#partitionKey);
-    } catch (error) {
-      this.#report(error);
-    }
+    const shared = (await this.#bounded('a read', () => this.#cache.get(this.#partitionKey)))?.value;
     if (typeof shared === 'string' && shared.length > 0 && this.#deserialize(context, shared)) {
       this.#local = shared;
     } else if (this.#local !== undefined) {
@@ -176,11 +257,7 @@ class CachePlugin implements MailerCachePlugin {
     const latest = times.length > 0 ? Math.max(...times.map((t) => t.expiresOn)) : undefined;
     const ttlSeconds = latest === undefined ? undefined : Math.floor(latest - this.#now() / 1000);
     if (ttlSeconds !== undefined && ttlSeconds <= 0) return;
-    try {
-      await this.#cache.set(this.#partitionKey, serialized, ttlSeconds);
-    } catch (error) {
-      this.#report(error);
-    }
+    await this.#bounded('a write', () => this.#cache.set(this.#partitionKey, serialized, ttlSeconds));
   }
 
   toJSON(): Record<string, string> {

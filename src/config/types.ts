@@ -153,8 +153,17 @@ export interface O365OAuthMailerConfig {
    * @default the `HTTPS_PROXY` environment variable (honouring `NO_PROXY`), read when the mailer is constructed
    */
   proxy?: string;
-  /** Keep a copy in the sender's Sent Items. @default true */
+  /**
+   * Keep a copy in the sender's Sent Items. Applies to JSON `sendMail` only: Graph's MIME `sendMail` and a sent
+   * draft always keep a copy (Microsoft documents no way to turn that off). @default true
+   */
   saveToSentItems?: boolean;
+  /**
+   * Refuse every file path in messages (`attachments[].path`, `icalEvent.path`, `raw: { path }`) with
+   * `MESSAGE_INVALID`, like nodemailer's option: for services that build messages from user input.
+   * `send(message, { disableFileAccess })` overrides it per message. @default false
+   */
+  disableFileAccess?: boolean;
   /** Where log lines go. @default silent */
   logger?: Logger;
   /** Retry policy for throttling and provably-unsent failures. */

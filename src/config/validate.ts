@@ -30,6 +30,7 @@ export interface ResolvedConfig {
   proxy?: string;
   noProxy?: string;
   saveToSentItems: boolean;
+  disableFileAccess: boolean;
   logger: Logger;
   maxRetries: number;
   maxDelayMs: number;
@@ -245,6 +246,9 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (config.saveToSentItems !== undefined && typeof config.saveToSentItems !== 'boolean') {
     throw invalid('saveToSentItems', 'must be true or false.', 'Set saveToSentItems to true (keep a copy in Sent Items) or false.');
   }
+  if (config.disableFileAccess !== undefined && typeof config.disableFileAccess !== 'boolean') {
+    throw invalid('disableFileAccess', 'must be true or false.', 'Set disableFileAccess to true (refuse file paths in messages) or false.');
+  }
   if (config.logger !== undefined && !isObject(config.logger)) throw invalid('logger', 'must be an object with debug/info/warn/error methods.', 'Pass console, a pino/winston logger, or leave it out.');
   if (config.retry !== undefined && !isObject(config.retry)) throw invalid('retry', 'must be { maxRetries, maxDelayMs }.', 'Pass retry: { maxRetries: 3, maxDelayMs: 60000 } or leave it out.');
   const maxRetries = positiveInt('retry.maxRetries', config.retry?.maxRetries, 3, 0, 20);
@@ -264,6 +268,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     scope: `${cloud.graphEndpoint}/.default`,
     timeoutMs,
     saveToSentItems: config.saveToSentItems ?? true,
+    disableFileAccess: config.disableFileAccess ?? false,
     logger: config.logger ?? {},
     maxRetries,
     maxDelayMs,

@@ -4,6 +4,7 @@ import type { FederatedIssuer } from './client-assertion';
 import type { Directory } from './directory';
 import type { GraphIds } from './graph-errors';
 import type { MailStore } from './mail-store';
+import type { MimeReader } from './mime-message';
 import type { EmulatorLimits } from './types';
 
 /** Shared state every route reads. */
@@ -22,6 +23,8 @@ export interface EmulatorContext {
   federatedIssuer: FederatedIssuer;
   /** The value the managed identity endpoint expects in `X-IDENTITY-HEADER`. */
   identityHeader: string;
+  /** Reads MIME request bodies (loads mailparser on first use). */
+  mime: MimeReader;
 }
 
 /** One request as routes see it. */

@@ -39,6 +39,7 @@ export function graphError(ids: GraphIds, status: number, code: string, message:
 
 /** Messages of the Graph errors the emulator produces. */
 export const GRAPH_MESSAGES = {
+  mimeInvalidBase64: 'Invalid base64 string for MIME content.',
   tokenEmpty: 'Access token is empty.',
   tokenExpired: 'Lifetime validation failed, the token is expired.',
   tokenNotYetValid: 'Lifetime validation failed, the token is not yet valid.',

@@ -48,7 +48,7 @@ export function messageResource(ctx: EmulatorContext, mailbox: MailboxRecord, dr
     receivedDateTime: created,
     sentDateTime: created,
     hasAttachments: draft.attachments.some((a) => !a.isInline),
-    internetMessageId: `<${draft.changeKey}@${mailbox.address.split('@')[1] ?? 'emulator'}>`,
+    internetMessageId: m.messageId ?? `<${draft.changeKey}@${mailbox.address.split('@')[1] ?? 'emulator'}>`,
     subject: m.subject,
     bodyPreview: preview,
     importance: m.importance ?? 'normal',

@@ -3,6 +3,7 @@ import type { EmulatorContext, RouteRequest } from './context';
 import type { MailboxRecord } from './directory';
 import { GRAPH_MESSAGES, graphError, graphHeaders, type GraphIds } from './graph-errors';
 import { emptyReply, header, jsonReply, readBody, type Reply } from './http-io';
+import { isMimeRequest } from './mime-message';
 import { dotnetTimestamp, newItemId, newOpaqueToken } from './ids';
 import type { DraftAttachment, DraftRecord } from './mail-store';
 import { attachmentResource, messageResource, odataUser } from './graph-resources';
@@ -90,6 +91,10 @@ function sendAsProblem(mailbox: MailboxRecord, message: ParsedMessage): GraphPro
   const from = message.from.address.toLowerCase();
   if (from === mailbox.address.toLowerCase() || mailbox.sendAs.some((a) => a.toLowerCase() === from)) return undefined;
   return { status: 403, code: 'ErrorSendAsDenied', message: GRAPH_MESSAGES.sendAsDenied };
+}
+
+function messageBytes(message: ParsedMessage): number {
+  return message.mime?.length ?? message.attachments.reduce((sum, a) => sum + a.size, 0);
 }
 
 function attachmentBytes(draft: DraftRecord): number {
@@ -212,27 +217,32 @@ async function act(ctx: EmulatorContext, request: RouteRequest, route: Route, ma
   const tooBig = (): Reply => graphError(ids, 400, 'ErrorMessageSizeExceeded', GRAPH_MESSAGES.messageTooLarge);
   switch (route.action) {
     case 'sendMail': {
-      const parsed = parseSendMail(body);
+      const mime = isMimeRequest(header(request.req, 'content-type'));
+      const parsed = mime ? await ctx.mime.read(body) : parseSendMail(body);
       if (!parsed.ok) return problemReply(ids, parsed.problem);
-      const { message, saveToSentItems } = parsed.value;
+      // A MIME sendMail has no saveToSentItems: Graph keeps a copy in Sent Items.
+      const { message, saveToSentItems } = 'saveToSentItems' in parsed.value ? parsed.value : { message: parsed.value, saveToSentItems: true };
+      if (mime && messageBytes(message) > ctx.limits.maxMessageBytes) return tooBig();
       const p = recipientProblem(message) ?? sendAsProblem(mailbox, message);
       if (p) return problemReply(ids, p);
       capture(ctx, mailbox, message, saveToSentItems, 'sendMail', ids.requestId);
       return emptyReply(202);
     }
     case 'createDraft': {
-      const parsed = parseDraft(body);
+      const parsed = isMimeRequest(header(request.req, 'content-type')) ? await ctx.mime.read(body) : parseDraft(body);
       if (!parsed.ok) return problemReply(ids, parsed.problem);
       const { attachments, ...message } = parsed.value;
+      const changeKey = newOpaqueToken().slice(0, 28);
       const draft: DraftRecord = {
         id: newItemId(),
         mailbox: mailbox.address,
         mailboxId: mailbox.id,
         tenantId: mailbox.tenantId,
-        message: { ...message, attachments: [] },
+        // Exchange gives a draft its Message-ID when it is created and keeps it when the draft is sent.
+        message: { ...message, messageId: message.messageId ?? `<${changeKey}@${mailbox.address.split('@')[1] ?? 'emulator'}>`, attachments: [] },
         attachments: attachments.map(toDraftAttachment),
         createdAt: new Date(),
-        changeKey: newOpaqueToken().slice(0, 28),
+        changeKey,
       };
       if (attachmentBytes(draft) > ctx.limits.maxMessageBytes) return tooBig();
       ctx.store.drafts.set(draft.id, draft);
@@ -335,10 +345,12 @@ function capture(
   route: 'sendMail' | 'draft',
   requestId: string,
 ): void {
-  const { badRecipients: _bad, from, ...rest } = message;
+  const { badRecipients: _bad, from, messageId, ...rest } = message;
   ctx.store.capture({
     mailbox: mailbox.address,
     from: from ?? { address: mailbox.address, name: mailbox.displayName },
+    // Exchange stamps a Message-ID on a message that has none.
+    messageId: messageId ?? `<${newOpaqueToken().slice(0, 32)}@${mailbox.address.split('@')[1] ?? 'emulator'}>`,
     ...rest,
     saveToSentItems,
     route,

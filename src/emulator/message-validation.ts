@@ -4,8 +4,9 @@ import type { EmulatorAddress, EmulatorAttachment, EmulatorMessage } from './typ
 /** A Graph message body, checked and decoded: the captured message's content, before it is stored. */
 export type ParsedMessage = Pick<
   EmulatorMessage,
-  'to' | 'cc' | 'bcc' | 'replyTo' | 'subject' | 'body' | 'importance' | 'headers' | 'attachments'
-> & {
+  'to' | 'cc' | 'bcc' | 'replyTo' | 'subject' | 'body' | 'importance' | 'headers' | 'attachments' | 'format' | 'alternatives'
+> &
+  Partial<Pick<EmulatorMessage, 'messageId' | 'text' | 'html' | 'calendar' | 'inReplyTo' | 'references' | 'date' | 'mime'>> & {
   /** The `from` given in the request, if any (the mailbox sends as itself otherwise). */
   from?: EmulatorAddress;
   /** Recipients that Exchange would not resolve, reported when the message is submitted. */
@@ -216,6 +217,10 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
       attachments.push(parsed.value);
     }
   }
+  const internetMessageId = prop(value, 'internetMessageId');
+  if (internetMessageId !== undefined && internetMessageId !== null && typeof internetMessageId !== 'string') {
+    return bodyRead("Cannot convert a primitive value to the expected type 'Edm.String'.");
+  }
   let from: EmulatorAddress | undefined;
   const fromValue = prop(value, 'from') ?? prop(value, 'sender');
   if (fromValue !== undefined && fromValue !== null) {
@@ -233,6 +238,10 @@ export function parseMessage(value: unknown, typeName = 'microsoft.graph.message
       replyTo,
       subject: typeof subjectValue === 'string' ? subjectValue : '',
       body,
+      format: 'json',
+      ...(typeof internetMessageId === 'string' && internetMessageId !== '' ? { messageId: internetMessageId } : {}),
+      ...(body.contentType === 'html' ? { html: body.content } : { text: body.content }),
+      alternatives: [],
       ...(importance ? { importance } : {}),
       headers,
       attachments,

@@ -16,6 +16,7 @@ import { header, jsonReply, readBody, readSomeThen, writeReply, type Reply } fro
 import { newGuid, newSecretValue } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
+import { MimeReader } from './mime-message';
 import { generateTlsMaterial } from './tls-certificate';
 import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, FederatedTokenOptions, IssueTokenOptions } from './types';
 import { handleUpload, isUploadPath, outlookError } from './upload-routes';
@@ -100,6 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     graphAudiences: [],
     federatedIssuer: new FederatedIssuer(''),
     identityHeader: newSecretValue(),
+    mime: new MimeReader(),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

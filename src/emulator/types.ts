@@ -222,11 +222,37 @@ export interface EmulatorMessage {
   replyTo: EmulatorAddress[];
   /** Subject ('' when absent). */
   subject: string;
-  /** The single body Graph carries. */
+  /** The body Graph's JSON carries (for MIME: the HTML part, else the text part). */
   body: { contentType: 'text' | 'html'; content: string };
+  /** How the client wrote it: Graph JSON, or a base64 MIME message (`Content-Type: text/plain`). */
+  format: 'json' | 'mime';
+  /**
+   * The Message-ID header recipients see, in angle brackets: the MIME message's, or JSON's `internetMessageId`;
+   * when the client sent none, one the emulator generated (as Exchange does).
+   */
+  messageId: string;
+  /** The plain-text body: the JSON body when it is text, or the MIME message's text/plain part. */
+  text?: string;
+  /** The HTML body: the JSON body when it is HTML, or the MIME message's text/html part. */
+  html?: string;
+  /** Further bodies of a MIME `multipart/alternative` (not text/plain, text/html or text/calendar). */
+  alternatives: Array<{ contentType: string; content: string }>;
+  /** The calendar part of a MIME message (`text/calendar`), e.g. an invitation. */
+  calendar?: { method?: string; content: string };
+  /** MIME `In-Reply-To`. */
+  inReplyTo?: string;
+  /** MIME `References`, oldest first. */
+  references?: string[];
+  /** MIME `Date` header. */
+  date?: Date;
+  /** The MIME source as received (for a MIME draft: the MIME the draft was created from). */
+  mime?: Buffer;
   /** Importance, when sent. */
   importance?: 'low' | 'normal' | 'high';
-  /** Custom internet message headers. */
+  /**
+   * Internet message headers: for JSON, the custom `internetMessageHeaders`; for MIME, every header of the
+   * message's top level, in order, as sent (unfolded).
+   */
   headers: Array<{ name: string; value: string }>;
   /** Attachments, decoded. */
   attachments: EmulatorAttachment[];

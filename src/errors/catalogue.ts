@@ -60,6 +60,11 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     fix: 'Use the passphrase the file was written with; if the file was damaged, store the secret again (`o365-mailer secret set`).',
     retriable: false,
   },
+  FILE_ACCESS: {
+    summary: 'A secret or token-cache file (or its folder) could not be used: it is a folder, access was refused, or another user could change it. The message names the file.',
+    fix: 'Point `path` at a file in a folder owned by the user the mailer runs as, with mode 0700 (not shared with other users, not /tmp), and check the disk is writable.',
+    retriable: false,
+  },
   TENANT_NOT_FOUND: {
     summary: 'Entra ID does not know this Directory (tenant) ID in this cloud (AADSTS90002).',
     step: 1,
@@ -406,7 +411,7 @@ function graphCode(status: number, code: string, message: string): ErrorCode {
   if (code === 'ErrorInvalidUser' || code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotFound') return 'MAILBOX_NOT_FOUND';
   if (status === 404 && code === 'ResourceNotFound' && /user/i.test(message)) return 'MAILBOX_NOT_FOUND';
   if (status === 413 || /maximum request length/i.test(message)) return 'ATTACHMENT_TOO_LARGE';
-  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded)/.test(code)) {
+  if (status === 400 && /^(ErrorInvalidRecipients|InvalidInternetMessageHeader|InvalidInternetMessageHeaderCollection|ErrorInvalidRequest|RequestBodyRead|BadRequest|ErrorInvalidIdMalformed|ErrorMessageSizeExceeded|ErrorMimeContentInvalidBase64String)/.test(code)) {
     return code === 'ErrorMessageSizeExceeded' ? 'ATTACHMENT_TOO_LARGE' : 'MESSAGE_INVALID';
   }
   if (status === 429) return 'THROTTLED';

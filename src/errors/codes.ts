@@ -2,7 +2,7 @@
  * Every code a {@link MailerError} can carry. A code is a promise to users: codes are only ever added, never renamed.
  *
  * - Configuration and input: `CONFIG_INVALID`, `MESSAGE_INVALID`, `ATTACHMENT_TOO_LARGE`, `SECRET_MISSING`,
- *   `SECRET_STORE_LOCKED`.
+ *   `SECRET_STORE_LOCKED`, `FILE_ACCESS`.
  * - Setup-guide diagnostics: `TENANT_NOT_FOUND`, `CLIENT_NOT_FOUND`, `SECRET_INVALID`, `SECRET_EXPIRED`,
  *   `AUTH_FAILED`, `CONSENT_MISSING`, `MAILBOX_NOT_FOUND`, `MAILBOX_ACCESS_DENIED`, `SEND_AS_DENIED`,
  *   `CREDENTIAL_EXPIRING`.
@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'ATTACHMENT_TOO_LARGE',
   'SECRET_MISSING',
   'SECRET_STORE_LOCKED',
+  'FILE_ACCESS',
   'TENANT_NOT_FOUND',
   'CLIENT_NOT_FOUND',
   'SECRET_INVALID',

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { ErrorCode, SetupStep } from './codes';
-import { scrub } from './redact';
+import { scrub, type Wording } from './redact';
 
 /** Everything a {@link MailerError} is made from. */
 export interface MailerErrorInit {
@@ -51,10 +51,11 @@ export class MailerError extends Error {
   readonly requestId?: string;
 
   constructor(init: MailerErrorInit, secrets: readonly string[] = []) {
-    super(scrub(init.message, secrets));
+    const worded = wordedInits.has(init);
+    super(worded ? init.message : scrub(init.message, secrets));
     this.code = init.code;
     if (init.step !== undefined) this.step = init.step;
-    if (init.fix !== undefined) this.fix = scrub(init.fix, secrets);
+    if (init.fix !== undefined) this.fix = worded ? scrub(init.fix) : scrub(init.fix, secrets);
     this.retriable = init.retriable ?? false;
     if (init.status !== undefined) this.status = init.status;
     if (init.requestId !== undefined) this.requestId = init.requestId;
@@ -66,7 +67,11 @@ export class MailerError extends Error {
         configurable: true,
       });
     }
-    if (this.stack) this.stack = scrub(this.stack, secrets);
+    if (this.stack) {
+      // The stack repeats the message: a worded message keeps its words there too; the frames are scrubbed.
+      const at = worded ? this.stack.indexOf(this.message) : -1;
+      this.stack = at < 0 ? scrub(this.stack, secrets) : this.stack.slice(0, at + this.message.length) + scrub(this.stack.slice(at + this.message.length), secrets);
+    }
   }
 
   /** A plain, printable object: what `JSON.stringify(error)` gives. */
@@ -77,6 +82,25 @@ export class MailerError extends Error {
     }
     return out;
   }
+}
+
+/** Inits whose message was rendered from a {@link Wording}: its data values are already redacted. */
+const wordedInits = new WeakSet<MailerErrorInit>();
+
+/**
+ * A {@link MailerError} whose message is a {@link Wording}: the `secrets` are removed from its data values (and from
+ * the cause and stack), never from the library's own words, so redaction cannot reveal a short secret by garbling
+ * the sentence around it. Its `fix` must be the library's wording only.
+ *
+ * @example
+ * ```ts
+ * throw wordedError({ code: 'SECRET_STORE_LOCKED' }, wording`Cannot open ${path}: the passphrase is wrong.`, [passphrase])
+ * ```
+ */
+export function wordedError(init: Omit<MailerErrorInit, 'message'>, message: Wording, secrets: readonly string[] = []): MailerError {
+  const full: MailerErrorInit = { ...init, message: message.render(secrets) };
+  wordedInits.add(full);
+  return new MailerError(full, secrets);
 }
 
 /**

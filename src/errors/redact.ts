@@ -22,6 +22,45 @@ export function scrub(text: string, secrets: readonly string[] = []): string {
     .replace(FORM_SECRET, `$1${REDACTED}`);
 }
 
+/**
+ * A message made of the library's own wording and data values, kept apart so that redaction can tell them apart:
+ * build one with {@link wording}.
+ */
+export class Wording {
+  constructor(
+    readonly parts: readonly string[],
+    readonly values: readonly unknown[],
+  ) {}
+
+  /**
+   * The text with the known `secrets` (and token-shaped strings) removed from the data values only. The library's
+   * own words are never touched, so a short passphrase such as "wrong" cannot turn "the passphrase is wrong" into
+   * "the passphrase is [REDACTED]", which would reveal it.
+   */
+  render(secrets: readonly string[] = []): string {
+    let out = this.parts[0] ?? '';
+    for (let i = 0; i < this.values.length; i++) out += scrub(String(this.values[i]), secrets) + (this.parts[i + 1] ?? '');
+    return out;
+  }
+
+  toString(): string {
+    return this.render();
+  }
+}
+
+/**
+ * Tags a template as a {@link Wording}: the literal text is the library's, every `${value}` is data.
+ *
+ * @example
+ * ```ts
+ * const message = wording`Cannot open the encrypted file ${path}: the passphrase is wrong.`
+ * message.render([passphrase])
+ * ```
+ */
+export function wording(strings: TemplateStringsArray, ...values: unknown[]): Wording {
+  return new Wording([...strings], values);
+}
+
 /** A URL safe to log: origin and path only, never the query string that carries an upload session's `authtoken`. */
 export function safeUrl(url: string): string {
   try {

@@ -18,7 +18,10 @@ export interface DraftSendOptions {
   secrets: () => readonly string[];
   /** `/users/{encoded sender}` */
   userPath: string;
-  message: Message;
+  /** The draft as Graph JSON, or… */
+  message?: Message;
+  /** …as a base64 MIME message (the draft is then created from MIME). */
+  mime?: string;
   attachments: readonly NormalizedAttachment[];
   clientRequestId: string;
   signal?: AbortSignal;
@@ -34,8 +37,9 @@ export interface DraftSendOptions {
 export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   const { runner, userPath, clientRequestId, signal } = o;
   const base = { clientRequestId, ...(signal ? { signal } : {}) };
+  const content = o.mime !== undefined ? { mime: o.mime } : { body: o.message };
   const created = await runner
-    .run({ ...base, method: 'POST', path: `${userPath}/messages`, body: o.message, couldDeliver: false, doing: 'creating the draft' })
+    .run({ ...base, method: 'POST', path: `${userPath}/messages`, ...content, couldDeliver: false, doing: 'creating the draft' })
     .catch((err: unknown) => {
       throw draftRefused(err, o.secrets());
     });

@@ -15,6 +15,8 @@ export interface GraphCall {
   path: string;
   /** A JSON body. */
   body?: unknown;
+  /** A MIME message, base64-encoded, sent as `Content-Type: text/plain` instead of a JSON `body`. */
+  mime?: string;
   /** The bearer token for this request. */
   token: string;
   /** Sent as `client-request-id`; the same across the retries of one message. */
@@ -104,7 +106,8 @@ export class GraphApi {
       .header('client-request-id', call.clientRequestId)
       .option(CALL_STATE, state)
       .middlewareOptions([new AuthenticationHandlerOptions({ getAccessToken: async () => call.token })]);
-    if (call.body !== undefined) request = request.header('Content-Type', 'application/json');
+    if (call.mime !== undefined) request = request.header('Content-Type', 'text/plain');
+    else if (call.body !== undefined) request = request.header('Content-Type', 'application/json');
     let response: Response;
     try {
       switch (call.method) {
@@ -112,7 +115,7 @@ export class GraphApi {
           response = (await request.get()) as Response;
           break;
         case 'POST':
-          response = (await request.post(call.body === undefined ? '' : JSON.stringify(call.body))) as Response;
+          response = (await request.post(call.mime ?? (call.body === undefined ? '' : JSON.stringify(call.body)))) as Response;
           break;
         case 'DELETE':
           response = (await request.delete()) as Response;

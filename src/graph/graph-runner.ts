@@ -14,6 +14,8 @@ export interface GraphOperation {
   method: GraphCall['method'];
   path: string;
   body?: unknown;
+  /** A base64 MIME message to send as `text/plain` instead of `body`. */
+  mime?: string;
   /** The same across every attempt of one message. */
   clientRequestId: string;
   signal?: AbortSignal;
@@ -112,6 +114,7 @@ export class GraphRunner {
             method: op.method,
             path: op.path,
             body: op.body,
+            ...(op.mime !== undefined ? { mime: op.mime } : {}),
             token: token.token,
             clientRequestId: op.clientRequestId,
             ...(op.signal ? { signal: op.signal } : {}),

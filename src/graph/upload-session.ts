@@ -52,6 +52,14 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
   const where = safeUrl(uploadUrl);
   let offset = 0;
   let retries = 0;
+  // However the session answers, a bounded number of PUTs: every chunk once plus its retries.
+  const maxPuts = Math.ceil(total / chunkBytes) * (policy.maxRetries + 1);
+  let puts = 0;
+  const stalled = (why: string) =>
+    new MailerError(
+      catalogued('SERVICE_UNAVAILABLE', `Uploading ${attachment.name} made no progress: ${why} (byte ${offset} of ${total}, after ${puts} request(s)). The mail was not sent, and its draft is deleted.`),
+      options.secrets,
+    );
   // Bytes reported through onChunk: progress follows what the session holds, never counting a byte twice.
   let reported = 0;
   const advance = (to: number) => {
@@ -60,6 +68,8 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
   };
   while (offset < total) {
     if (signal?.aborted) throw abortedError('uploading an attachment');
+    if (puts >= maxPuts) throw stalled('the upload session kept asking for bytes it had been sent');
+    puts++;
     const end = Math.min(offset + chunkBytes, total);
     let status: number;
     let body: unknown;
@@ -97,9 +107,19 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       continue;
     }
     if (status === 200 || status === 202) {
-      offset = nextOffset(body, total) ?? end;
-      advance(offset);
-      retries = 0;
+      const next = nextOffset(body, total) ?? end;
+      if (next > offset) {
+        offset = next;
+        advance(offset);
+        retries = 0;
+        continue;
+      }
+      // Accepted, yet the session still expects the same byte (or an earlier one): count it as a failed try.
+      if (retries >= policy.maxRetries) throw stalled(`the upload session answered ${status} but still expected byte ${next}`);
+      retries++;
+      logger.warn?.(`Upload of ${attachment.name} made no progress at byte ${offset}; retrying.`, { uploadUrl: where });
+      await sleep(policy.backoff(retries - 1), signal, 'uploading an attachment');
+      offset = next;
       continue;
     }
     if (status === 201) {

@@ -25,7 +25,8 @@ type Meta = Pick<NormalizedAttachment, 'name' | 'contentType' | 'isInline' | 'co
  * Resolves attachment specs into {@link NormalizedAttachment}s that know their exact size and can stream their
  * bytes on demand, as often as needed. The only part of message handling that does I/O.
  *
- * - `content` as a string is encoded as UTF-8; a Buffer or Uint8Array is kept in memory as given (not copied).
+ * - `content` as a string is decoded with its `encoding` (UTF-8 by default, or base64, hex…); a Buffer or
+ *   Uint8Array is kept in memory as given (not copied). A `raw` MIME part is kept as given, for the MIME route.
  * - `path` is `stat`ed (it must be a readable regular file) and never read whole unless `read()` is called;
  *   `open(start, end)` streams just that range. The file name defaults to the path's base name.
  * - `content` as a readable stream is read into memory while it stays within 3 MiB
@@ -78,6 +79,11 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 async function resolveOne(spec: Attachment, i: number, opts: ResolveAttachmentsOptions): Promise<NormalizedAttachment> {
   const f = `attachments[${i}]`;
   const { content, path } = spec;
+  if (spec.raw !== undefined && spec.raw !== null) {
+    // A prepared MIME part travels as is: it is only ever part of a MIME message, never uploaded on its own.
+    const bytes = typeof spec.raw === 'string' ? Buffer.from(spec.raw, 'utf8') : toBuffer(spec.raw);
+    return memoryAttachment({ name: `part-${i + 1}`, contentType: 'application/octet-stream', isInline: false }, bytes);
+  }
   const name = spec.filename ?? basename(path as string);
   const meta: Meta = {
     name,
@@ -87,7 +93,7 @@ async function resolveOne(spec: Attachment, i: number, opts: ResolveAttachmentsO
   if (meta.isInline) meta.contentId = spec.cid as string;
 
   if (content === undefined || content === null) return fromPath(path as string, meta, f);
-  if (typeof content === 'string') return memoryAttachment(meta, Buffer.from(content, 'utf8'));
+  if (typeof content === 'string') return memoryAttachment(meta, Buffer.from(content, (spec.encoding ?? 'utf8') as BufferEncoding));
   if (content instanceof Uint8Array) return memoryAttachment(meta, toBuffer(content));
   return fromStream(content, meta, f, opts);
 }

@@ -35,7 +35,15 @@ export interface NormalizedMessage {
   subject: string;
   body: { contentType: 'Text' | 'HTML'; content: string };
   importance?: 'low' | 'normal' | 'high';
+  /** Internet headers in order (an array value repeated). JSON carries them only when `mimeReasons` is unset. */
   headers: Array<{ name: string; value: string }>;
   /** Every recipient address of to, cc and bcc, in order, as given. */
   recipients: string[];
+  /** The caller's Message-ID, in angle brackets, when given. */
+  messageId?: string;
+  /**
+   * The fields Graph's JSON message would lose (`text+html`, `alternatives`, `icalEvent`, `inReplyTo`, `headers`,
+   * `raw`, `attachments[1].headers`…): when set, the message goes as MIME. Unset for a JSON message.
+   */
+  mimeReasons?: string[];
 }

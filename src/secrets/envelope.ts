@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { inspect } from 'node:util';
-import { MailerError } from '../errors/mailer-error';
+import { MailerError, wordedError } from '../errors/mailer-error';
+import { Wording } from '../errors/redact';
 
 /**
  * The first six bytes of every encrypted file (see {@link EnvelopeCipher} for the layout).
@@ -102,16 +103,17 @@ export interface EnvelopeCipherOptions {
 }
 
 function locked(label: string, reason: string, passphrase: string, cause?: unknown): MailerError {
-  return new MailerError(
+  // The reason is the library's wording: only the label (a path) is data that could hold the passphrase.
+  return wordedError(
     {
       code: 'SECRET_STORE_LOCKED',
       step: 5,
-      message: `Cannot open the encrypted file ${label}: ${reason}.`,
       fix:
         'Use the passphrase the file was written with. If the file was damaged or the passphrase is lost, delete ' +
         'the file and store the secret again (the client secret Value from step 5).',
       ...(cause !== undefined ? { cause } : {}),
     },
+    new Wording(['Cannot open the encrypted file ', `: ${reason}.`], [label]),
     [passphrase],
   );
 }
@@ -217,7 +219,13 @@ export class EnvelopeCipher {
     const iv = buf.subarray(10 + SALT_BYTES, HEADER_BYTES);
     const body = buf.subarray(HEADER_BYTES, buf.length - TAG_BYTES);
     const tag = buf.subarray(buf.length - TAG_BYTES);
-    const key = await this.#key(salt, params);
+    let key: Buffer;
+    try {
+      key = await this.#key(salt, params);
+    } catch (e) {
+      // scrypt refused the header's parameters (e.g. N >= 2^(16 r)): the header was modified.
+      throw locked(this.#label, 'its key-derivation parameters are invalid (the file was modified)', this.#passphrase, e);
+    }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(header);

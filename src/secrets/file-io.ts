@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -75,6 +75,7 @@ async function fsyncDir(dir: string): Promise<void> {
 export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
+  await removeLeftovers(dir, basename(path));
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', FILE_MODE);
   try {
@@ -102,6 +103,54 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array): 
     throw e;
   }
   await fsyncDir(dir);
+}
+
+/** A leftover older than this is removed even when its writer's pid is alive (the pid was reused). */
+const LEFTOVER_MS = 10 * 60_000;
+
+function pidIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errno(e) !== 'ESRCH';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes the temporary files a killed writer left next to `name` (`.<name>.<pid>.<random>.tmp`) and the lock
+ * files it set aside (`<name>.lock.<random>.stale`): those whose writer is gone, or older than 10 minutes. Failures
+ * are ignored: a leftover is untidy, never wrong (readers only read `name`).
+ */
+async function removeLeftovers(dir: string, name: string): Promise<void> {
+  const temp = new RegExp(`^\\.${escapeRegExp(name)}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+  const stale = new RegExp(`^${escapeRegExp(name)}(?:\\.[0-9a-f]{16})?\\.lock\\.[0-9a-f]{12}\\.stale$`);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  await Promise.all(
+    names.map(async (entry) => {
+      const match = temp.exec(entry);
+      if (!match && !stale.test(entry)) return;
+      const full = join(dir, entry);
+      try {
+        const info = await stat(full);
+        const old = now - info.mtimeMs > LEFTOVER_MS;
+        if (old || (match && !pidIsAlive(Number(match[1]))) || (!match && now - info.mtimeMs > 60_000)) await rm(full, { force: true });
+      } catch {
+        /* gone already, or not ours to remove */
+      }
+    }),
+  );
 }
 
 /**
@@ -216,13 +265,17 @@ function processIsGone(owner: LockOwner | undefined): boolean {
   }
 }
 
-/** Removes the lock file if it is still the abandoned one that was looked at (same inode). */
-async function breakStaleLock(lockPath: string, ino: number): Promise<void> {
+/**
+ * Removes the lock file if it is still the abandoned one that was looked at (same inode). Resolves false when it
+ * could not be removed (someone else broke it first, or this process may not remove it: a lock file of another
+ * user in a sticky folder, a read-only folder).
+ */
+async function breakStaleLock(lockPath: string, ino: number): Promise<boolean> {
   const aside = `${lockPath}.${randomBytes(6).toString('hex')}.stale`;
   try {
     await rename(lockPath, aside);
   } catch {
-    return; // someone else broke it first
+    return false;
   }
   try {
     const moved = await stat(aside);
@@ -233,6 +286,7 @@ async function breakStaleLock(lockPath: string, ino: number): Promise<void> {
   } finally {
     await rm(aside, { force: true }).catch(() => undefined);
   }
+  return true;
 }
 
 /**
@@ -240,6 +294,9 @@ async function breakStaleLock(lockPath: string, ino: number): Promise<void> {
  * other callers in this process. Resolves `undefined` when it could not be taken within `timeoutMs`. A lock file
  * left by a crashed process is taken over once it is older than `staleMs`, or at once when its holder's pid is
  * known to be gone on this host.
+ *
+ * Every try that fails is followed by a sleep (5 to 50 ms, with jitter), and the deadline is checked on every
+ * path: a lock file this process can neither take nor remove costs at most `timeoutMs` of mostly idle waiting.
  *
  * @example
  * ```ts
@@ -255,6 +312,7 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
+    let retryNow = false;
     try {
       const fh = await open(lockPath, 'wx', FILE_MODE);
       try {
@@ -267,21 +325,22 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
       const code = errno(e);
       if (code === 'ENOENT') {
         await ensurePrivateDir(dirname(lockPath));
-        continue;
+      } else if (code !== 'EEXIST') {
+        throw e;
+      } else {
+        try {
+          const info = await stat(lockPath);
+          if (Date.now() - info.mtimeMs > staleMs || processIsGone(await readOwner(lockPath))) {
+            retryNow = await breakStaleLock(lockPath, info.ino);
+          }
+        } catch (err) {
+          if (errno(err) !== 'ENOENT') throw err;
+          retryNow = true; // released meanwhile
+        }
       }
-      if (code !== 'EEXIST') throw e;
-    }
-    try {
-      const info = await stat(lockPath);
-      if (Date.now() - info.mtimeMs > staleMs || processIsGone(await readOwner(lockPath))) {
-        await breakStaleLock(lockPath, info.ino);
-        continue;
-      }
-    } catch (e) {
-      if (errno(e) === 'ENOENT') continue; // released meanwhile
-      throw e;
     }
     if (Date.now() >= deadline) return undefined;
+    if (retryNow) continue;
     await sleep(Math.min(delay + Math.random() * delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 50);
   }

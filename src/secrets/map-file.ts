@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
-import { MailerError } from '../errors/mailer-error';
+import { MailerError, wordedError } from '../errors/mailer-error';
+import { wording } from '../errors/redact';
 import { EnvelopeCipher, isEnvelope } from './envelope';
+import { fileError } from './file-errors';
 import { atomicWriteFile, readFileIfExists, withFileLock, type FileLockOptions } from './file-io';
+import { assertTrustedFile } from './file-trust';
 
 /**
  * Options of {@link MapFile}.
@@ -70,7 +73,15 @@ export class MapFile<V> {
 
   /** The entries, or `undefined` when the file does not exist. */
   async read(): Promise<Record<string, V> | undefined> {
-    return (await this.#load())?.entries;
+    try {
+      return (await this.#load())?.entries;
+    } catch (e) {
+      throw fileError(e, this.#path, 'read', this.#secrets());
+    }
+  }
+
+  #secrets(): string[] {
+    return this.#passphrase ? [this.#passphrase] : [];
   }
 
   /**
@@ -78,6 +89,15 @@ export class MapFile<V> {
    * skip the write.
    */
   async update(mutate: (entries: Record<string, V>) => boolean | void): Promise<void> {
+    try {
+      await this.#update(mutate);
+    } catch (e) {
+      throw fileError(e, this.#path, 'write', this.#secrets());
+    }
+  }
+
+  async #update(mutate: (entries: Record<string, V>) => boolean | void): Promise<void> {
+    await assertTrustedFile(this.#path, this.#secrets());
     await withFileLock(
       `${this.#path}.lock`,
       async () => {
@@ -92,18 +112,22 @@ export class MapFile<V> {
       {
         ...this.#lock,
         onTimeout: () => {
-          throw new MailerError({
-            code: 'SECRET_STORE_LOCKED',
-            message: `Timed out waiting for the lock file ${this.#path}.lock held by another writer.`,
-            fix: 'Try again. If no other process is writing the file, delete the .lock file next to it.',
-            retriable: true,
-          });
+          throw wordedError(
+            {
+              code: 'SECRET_STORE_LOCKED',
+              fix: 'Try again. If no other process is writing the file, delete the .lock file next to it (it may belong to another user).',
+              retriable: true,
+            },
+            wording`Timed out waiting for the lock file ${`${this.#path}.lock`} held by another writer; nothing was written.`,
+            this.#secrets(),
+          );
         },
       },
     );
   }
 
   async #load(): Promise<{ entries: Record<string, V>; salt?: Buffer } | undefined> {
+    await assertTrustedFile(this.#path, this.#secrets());
     const data = await readFileIfExists(this.#path);
     if (data === undefined) return undefined;
     let json: Buffer = data;
@@ -111,11 +135,10 @@ export class MapFile<V> {
     if (this.#cipher) {
       ({ plaintext: json, salt } = await this.#cipher.open(data));
     } else if (isEnvelope(data)) {
-      throw new MailerError({
-        code: 'CONFIG_INVALID',
-        message: `The file ${this.#path} is encrypted, but no passphrase was given.`,
-        fix: 'Pass the `passphrase` the file was written with.',
-      });
+      throw wordedError(
+        { code: 'CONFIG_INVALID', fix: 'Pass the `passphrase` the file was written with.' },
+        wording`The file ${this.#path} is encrypted, but no passphrase was given.`,
+      );
     }
     let doc: Partial<Document<V>> | undefined;
     try {
@@ -124,13 +147,13 @@ export class MapFile<V> {
       doc = undefined;
     }
     if (!doc || doc.format !== this.#format || doc.version !== 1 || typeof doc.entries !== 'object' || doc.entries === null) {
-      throw new MailerError(
+      throw wordedError(
         {
           code: this.#cipher ? 'SECRET_STORE_LOCKED' : 'CONFIG_INVALID',
-          message: `The file ${this.#path} is not a ${this.#format} file (version 1); it was left untouched.`,
           fix: 'Point `path` at a file of its own, or delete the file so it is created again.',
         },
-        this.#passphrase ? [this.#passphrase] : [],
+        wording`The file ${this.#path} is not a ${this.#format} file (version 1); it was left untouched.`,
+        this.#secrets(),
       );
     }
     const entries: Record<string, V> = Object.assign(Object.create(null), doc.entries);

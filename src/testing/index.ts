@@ -33,13 +33,19 @@ export interface SentCriteria {
   /** One recipient among to, cc and bcc. */
   to?: string;
   subject?: string | RegExp;
-  /** Searches the body text or HTML. */
+  /** Searches the text and HTML bodies (both, for a MIME message with both). */
   body?: string | RegExp;
+  /** The Message-ID, angle brackets included: `SendResult.messageId`. */
+  messageId?: string;
   /** File names that must all be attached. */
   attachments?: string[];
 }
 
-/** A mailer wired to its own emulator. */
+/**
+ * A mailer wired to its own emulator. Captured messages ({@link EmulatorMessage}) expose `text`, `html`,
+ * `headers`, `messageId`, `attachments` (decoded), `calendar`, `alternatives` and, for MIME, the `mime` source,
+ * whichever route (JSON or MIME, sendMail or draft) the message took.
+ */
 export interface TestMailer {
   /** A real mailer: msal-node, the Graph client and HTTPS, pointed at the emulator. */
   readonly mailer: O365OAuthMailer;
@@ -77,9 +83,11 @@ export function messageMatches(message: EmulatorMessage, criteria: SentCriteria)
   }
   if (criteria.subject !== undefined && !matches(message.subject, criteria.subject)) return false;
   if (criteria.body !== undefined) {
-    const content = message.body.content;
-    if (typeof criteria.body === 'string' ? !content.includes(criteria.body) : !criteria.body.test(content)) return false;
+    const body = criteria.body;
+    const contents = [message.body.content, message.text, message.html].filter((c): c is string => typeof c === 'string');
+    if (!contents.some((c) => (typeof body === 'string' ? c.includes(body) : body.test(c)))) return false;
   }
+  if (criteria.messageId !== undefined && message.messageId !== criteria.messageId) return false;
   if (criteria.attachments !== undefined) {
     const names = message.attachments.map((a) => a.name);
     if (!criteria.attachments.every((n) => names.includes(n))) return false;

@@ -75,6 +75,54 @@ interface IoRedisModule {
   };
 }
 
+/** The user name and password of a `redis://user:password@host` URL (decoded), to scrub from errors. */
+function urlCredentials(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const u = new URL(url);
+    return [u.password, decodeURIComponent(u.password), u.username && u.password ? decodeURIComponent(u.username) : '']
+      .filter((v) => v.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A Redis failure as a {@link MailerError} that is safe to print: ioredis hangs the failed command on its errors,
+ * `AUTH` arguments (the password) included; the copy keeps only the scrubbed message, name and code.
+ */
+function redisError(error: unknown, secrets: readonly string[]): MailerError {
+  if (error instanceof MailerError) return error;
+  const text = String((error as Error)?.message ?? error);
+  const errno = (error as { code?: unknown })?.code;
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(text)) {
+    return new MailerError(
+      {
+        code: 'CONFIG_INVALID',
+        message: `Redis refused the token cache's credentials: ${text}`,
+        fix: 'Check the user name and password in the Redis URL (redis://user:password@host:6379/0) or the options of your client.',
+        cause: error,
+      },
+      secrets,
+    );
+  }
+  const unreachable =
+    /Connection is closed|Command timed out|Stream isn't writeable|Reached the max retries|connect ETIMEDOUT|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/i.test(text) ||
+    (typeof errno === 'string' && /^E(CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE)$/.test(errno));
+  return new MailerError(
+    {
+      code: unreachable ? 'NETWORK' : 'UNKNOWN',
+      message: `The Redis token cache failed: ${text}`,
+      fix: unreachable
+        ? 'Check that Redis is running and reachable from this server; meanwhile tokens come from Entra ID directly.'
+        : 'Check the Redis server and the URL or client given to RedisTokenCache; meanwhile tokens come from Entra ID directly.',
+      retriable: unreachable,
+      cause: error,
+    },
+    secrets,
+  );
+}
+
 /**
  * A {@link TokenCache} in Redis, shared by mailers in any number of processes and machines. Values are stored with
  * `SET key value EX <ttlSeconds>`, so Redis drops them when the token expires. `lock(key, fn)` is a Redis lock
@@ -123,19 +171,36 @@ export class RedisTokenCache implements LockableTokenCache {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = await (await this.#redis()).get(this.#prefix + key);
-    return value ?? undefined;
+    return this.#guard(async () => (await (await this.#redis()).get(this.#prefix + key)) ?? undefined);
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    const client = await this.#redis();
-    if (ttlSeconds === undefined) await client.set(this.#prefix + key, value);
-    else if (ttlSeconds >= 1) await client.set(this.#prefix + key, value, 'EX', Math.floor(ttlSeconds));
-    else await client.del(this.#prefix + key);
+    await this.#guard(async () => {
+      const client = await this.#redis();
+      if (ttlSeconds === undefined) await client.set(this.#prefix + key, value);
+      else if (ttlSeconds >= 1) await client.set(this.#prefix + key, value, 'EX', Math.floor(ttlSeconds));
+      else await client.del(this.#prefix + key);
+    });
   }
 
   async delete(key: string): Promise<void> {
-    await (await this.#redis()).del(this.#prefix + key);
+    await this.#guard(async () => {
+      await (await this.#redis()).del(this.#prefix + key);
+    });
+  }
+
+  /** Runs a Redis call; its failure leaves as a {@link MailerError} that carries no password (see {@link redisError}). */
+  async #guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw redisError(error, this.#passwords());
+    }
+  }
+
+  /** The credentials in `url`, scrubbed from every error. */
+  #passwords(): string[] {
+    return urlCredentials(this.#url);
   }
 
   /**
@@ -209,7 +274,13 @@ export class RedisTokenCache implements LockableTokenCache {
           maxRetriesPerRequest: 1,
           lazyConnect: false,
         });
-        client.on?.('error', (error) => this.#onError?.(error));
+        client.on?.('error', (error) => {
+          try {
+            this.#onError?.(redisError(error, this.#passwords()));
+          } catch {
+            /* a failing listener must not take the client down */
+          }
+        });
         return client;
       });
       created.catch(() => {

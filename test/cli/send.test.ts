@@ -45,7 +45,8 @@ describe('o365-mailer send', () => {
     const r = await cli(['send', '--to', 'ann@contoso.com', '--subject', 's', '--html-file', html, '--attach', csv, '--json']);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as SendResult;
-    expect(result).toEqual({ accepted: ['ann@contoso.com'], attempts: 1, route: 'sendMail', requestId: 'send-req-2' });
+    expect(result).toEqual({ accepted: ['ann@contoso.com'], attempts: 1, route: 'sendMail', format: 'json', messageId: expect.stringMatching(/^<.+@contoso\.com>$/), requestId: 'send-req-2' });
+    expect(body.message.internetMessageId).toBe(result.messageId);
     expect(body.message.body).toEqual({ contentType: 'HTML', content: '<p>Hi</p>' });
     expect(body.message.attachments).toEqual([expect.objectContaining({ name: 'r.csv', contentBytes: Buffer.from('a,b\n1,2\n').toString('base64') })]);
   });

@@ -15,8 +15,13 @@ let token: string;
 const PNG_1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const attachmentBytes = Buffer.from('%PDF-1.4\nemulator test attachment \u00e9\u00e8\n%%EOF\n', 'utf8');
 
-describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () => {
+// Like the Redis tests: skipped on a developer machine without Chromium, a failure under CI.
+const missing = !existsSync(CHROMIUM);
+if (missing && !process.env.CI) console.warn(`NOTICE: mailbox page tests skipped: ${CHROMIUM} is not installed.`);
+
+describe.skipIf(missing && !process.env.CI)('mailbox page (headless Chromium)', () => {
   beforeAll(async () => {
+    if (missing) throw new Error(`The mailbox page tests need Chromium at ${CHROMIUM} in CI.`);
     emulator = await startEmulator();
     client = emulatorClient(emulator);
     token = await client.token();
@@ -128,9 +133,23 @@ describe.skipIf(!existsSync(CHROMIUM))('mailbox page (headless Chromium)', () =>
   });
 
   it('serves the JSON API without attachment bytes and with safe headers', async () => {
+    // Its own message with an attachment: this test does not depend on the one before.
+    const sent = await client.graph('POST', SEND, {
+      token,
+      body: {
+        message: {
+          subject: 'API check',
+          body: { contentType: 'Text', content: 'x' },
+          toRecipients: [{ emailAddress: { address: 'api@example.com' } }],
+          attachments: [{ '@odata.type': '#microsoft.graph.fileAttachment', name: 'a.pdf', contentType: 'application/pdf', contentBytes: attachmentBytes.toString('base64') }],
+        },
+      },
+    });
+    expect(sent.status).toBe(202);
     const list = await client.fetch('/_emulator/messages');
     const body = (await list.json()) as { messages: Array<{ id: string; attachments: Array<Record<string, unknown>> }> };
     expect(body.messages.length).toBeGreaterThan(0);
+    expect(body.messages.some((m) => m.attachments.length === 1)).toBe(true);
     for (const m of body.messages) for (const a of m.attachments) expect(a).not.toHaveProperty('content');
     const page = await client.fetch('/');
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);

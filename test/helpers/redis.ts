@@ -30,7 +30,8 @@ function ping(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
     socket.on('data', (d) => {
       answer += d.toString();
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+      // A server with --requirepass answers -NOAUTH: it is up all the same.
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
     });
   });
 }
@@ -50,13 +51,13 @@ function stopper(child: ChildProcess): () => Promise<void> {
 
 /**
  * Starts `redis-server --port <free port> --bind 127.0.0.1 --save '' --appendonly no` and waits until it answers
- * PING. Resolves `{ skipReason }` when redis-server is not installed or does not come up within `timeoutMs`.
+ * PING (`extraArgs` are added, e.g. `['--requirepass', pw]`). Resolves `{ skipReason }` when redis-server is not installed or does not come up within `timeoutMs`.
  */
-export async function startRedis(timeoutMs = 5000): Promise<RedisServer> {
+export async function startRedis(timeoutMs = 5000, extraArgs: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (e) {

@@ -30,7 +30,6 @@ describe('send() through Graph', () => {
       bcc: { address: 'audit@contoso.com' },
       replyTo: 'noreply@contoso.com',
       subject: 'Weekly\r\nreport',
-      text: 'plain',
       html: '<p>Report</p>',
       importance: 'high',
       headers: { 'X-TrueChem-Sample': 'S-42' },
@@ -58,6 +57,7 @@ describe('send() through Graph', () => {
         replyTo: [{ emailAddress: { address: 'noreply@contoso.com' } }],
         importance: 'high',
         internetMessageHeaders: [{ name: 'X-TrueChem-Sample', value: 'S-42' }],
+        internetMessageId: result.messageId,
         attachments: [
           { '@odata.type': '#microsoft.graph.fileAttachment', name: 'r.csv', contentType: 'text/csv', contentBytes: Buffer.from('a,b\n1,2\n').toString('base64'), isInline: false },
           { '@odata.type': '#microsoft.graph.fileAttachment', name: 'logo.png', contentType: 'image/png', contentBytes: 'iVBORw==', isInline: true, contentId: 'logo@truechem' },
@@ -70,6 +70,8 @@ describe('send() through Graph', () => {
       requestId: 'graph-req-1',
       attempts: 1,
       route: 'sendMail',
+      format: 'json',
+      messageId: expect.stringMatching(/^<[0-9a-f-]{36}@contoso\.com>$/),
     });
   });
 
@@ -144,7 +146,9 @@ describe('send() through Graph', () => {
     const cases: Array<[Parameters<O365OAuthMailer['send']>[0], RegExp]> = [
       [{ subject: 'no recipients', text: 'x' }, /recipient/i],
       [{ to: 'not-an-address', text: 'x' }, /to/],
-      [{ to: 'a@contoso.com', headers: { 'Subject-X': 'v' } }, /X-/],
+      [{ to: 'a@contoso.com', headers: { Subject: 'v' } }, /^headers\.Subject is written from the message's fields/],
+      [{ to: 'a@contoso.com', attachment: [] } as Parameters<O365OAuthMailer['send']>[0], /^attachment is not a field.*did you mean attachments/],
+      [{ to: 'a@contoso.com', envelope: { to: 'x@contoso.com' } } as Parameters<O365OAuthMailer['send']>[0], /^envelope /],
       [{ to: 'a@contoso.com', headers: { 'X-A': 'line\r\nBcc: evil@x.com' } }, /X-A/],
       [{ to: `${'a'.repeat(65)}@contoso.com` }, /64|local/i],
       [{ to: 'a@contoso.com', attachments: [{ filename: 'a\nb.txt', content: 'x' }] }, /attachments\[0\]/],

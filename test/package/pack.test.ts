@@ -44,13 +44,13 @@ describe('the packed tarball in a separate project', () => {
         headers: { 'X-One': '1' }, attachments: [{ filename: 'a.csv', content: 'x,y' }, { filename: 'i.png', content: Buffer.from([1]), cid: 'i' }],
       });
       const codes = [];
-      for (const bad of [{ subject: 'no recipients' }, { to: 'nope' }, { to: 'a@b.co', headers: { Bad: 'x' } }]) {
+      for (const bad of [{ subject: 'no recipients' }, { to: 'nope' }, { to: 'a@b.co', headers: { Subject: 'x' } }, { to: 'a@b.co', attachment: [] }]) {
         try { await mailer.send(bad); } catch (e) { codes.push(e instanceof MailerError ? e.code : String(e)); }
       }
       let config;
       try { new O365OAuthMailer({ authType: 'basic' }); } catch (e) { config = [e.code, e.message.includes('Basic authentication')]; }
       const m = emulator.messages[0];
-      console.log(JSON.stringify({ result, codes, config, m: { subject: m.subject, body: m.body, importance: m.importance, headers: m.headers, attachments: m.attachments.map((a) => a.name), to: m.to.length, cc: m.cc.length, bcc: m.bcc.length, replyTo: m.replyTo.length } }));
+      console.log(JSON.stringify({ result, codes, config, m: { subject: m.subject, body: m.body, text: m.text, format: m.format, importance: m.importance, headers: m.headers.filter((h) => h.name === 'X-One'), attachments: m.attachments.map((a) => a.name).sort(), to: m.to.length, cc: m.cc.length, bcc: m.bcc.length, replyTo: m.replyTo.length } }));
       await mailer.close(); await emulator.close();
       `,
     );
@@ -58,11 +58,14 @@ describe('the packed tarball in a separate project', () => {
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.result).toMatchObject({ accepted: ['ann@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'audit@contoso.com'], attempts: 1 });
-    expect(out.codes).toEqual(['MESSAGE_INVALID', 'MESSAGE_INVALID', 'MESSAGE_INVALID']);
+    expect(out.codes).toEqual(['MESSAGE_INVALID', 'MESSAGE_INVALID', 'MESSAGE_INVALID', 'MESSAGE_INVALID']);
+    expect(out.result).toMatchObject({ format: 'mime', messageId: expect.stringMatching(/^<.+@contoso\.onmicrosoft\.com>$/) });
     expect(out.config).toEqual(['CONFIG_INVALID', true]);
     expect(out.m).toEqual({
       subject: 'Packed',
       body: { contentType: 'html', content: '<b>html</b>' },
+      text: 'plain',
+      format: 'mime',
       importance: 'low',
       headers: [{ name: 'X-One', value: '1' }],
       attachments: ['a.csv', 'i.png'],
@@ -73,18 +76,54 @@ describe('the packed tarball in a separate project', () => {
     });
   });
 
-  it('require() works too, and the main entry loads neither the emulator nor isomorphic-fetch (no punycode warning)', () => {
+  it('require() works too, and the main entry loads neither the emulator, nodemailer, mailparser nor isomorphic-fetch (no punycode warning)', () => {
     const run = node(
       'consumer.cjs',
       `
       const lib = require('o365-oauth-mailer');
-      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar/.test(k));
+      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar|nodemailer|mailparser/.test(k));
       console.log(JSON.stringify({ mailer: typeof lib.O365OAuthMailer, error: typeof lib.MailerError, loaded }));
       `,
     );
     expect(run.status).toBe(0);
     expect(run.stderr).not.toMatch(/punycode|DeprecationWarning/);
     expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', error: 'function', loaded: [] });
+  });
+
+  it('nodemailer.createTransport(createGraphTransport(...)) through require() (CommonJS) and import (ESM)', () => {
+    const script = (load: string) => `
+      ${load}
+      const emulator = await startEmulator();
+      const mailer = new O365OAuthMailer(emulator.mailerConfig());
+      const transporter = nodemailer.createTransport(createGraphTransport(mailer));
+      const info = await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', subject: 'cjs', text: 'plain', html: '<p>rich</p>' });
+      const m = emulator.messages[0];
+      console.log(JSON.stringify({ info: { accepted: info.accepted, rejected: info.rejected, messageId: info.messageId }, m: { messageId: m.messageId, text: m.text, html: m.html, format: m.format } }));
+      await mailer.close(); await emulator.close();
+    `;
+    const cjs = node(
+      'transport.cjs',
+      `(async () => { ${script(`
+        const nodemailer = require('nodemailer');
+        const { createGraphTransport } = require('o365-oauth-mailer/nodemailer');
+        const { O365OAuthMailer } = require('o365-oauth-mailer');
+        const { startEmulator } = require('o365-oauth-mailer/emulator');`)} })().catch((e) => { console.error(e); process.exit(1); });`,
+    );
+    const esm = node(
+      'transport.mjs',
+      script(`
+        import nodemailer from 'nodemailer';
+        import { createGraphTransport } from 'o365-oauth-mailer/nodemailer';
+        import { O365OAuthMailer } from 'o365-oauth-mailer';
+        import { startEmulator } from 'o365-oauth-mailer/emulator';`),
+    );
+    for (const run of [cjs, esm]) {
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.info).toMatchObject({ accepted: ['ann@contoso.com'], rejected: [] });
+      expect(out.m).toEqual({ messageId: out.info.messageId, text: 'plain', html: '<p>rich</p>', format: 'mime' });
+    }
   });
 
   it('passes publint and "are the types wrong" (node16 and bundler resolution, ESM and CJS)', () => {

@@ -25,8 +25,11 @@ export class InFlight {
 
 export const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** What a PUT fault does: answer normally, answer 500, drop the connection (before or after storing), or hang. */
-export type Fault = 'ok' | '500' | 'drop-before-store' | 'drop-after-store' | 'hang';
+/**
+ * What a PUT fault does: answer normally, answer 500, drop the connection (before or after storing), hang, or
+ * answer 200 without storing, still expecting the same range (a stuck session).
+ */
+export type Fault = 'ok' | '500' | 'drop-before-store' | 'drop-after-store' | 'hang' | 'stuck';
 
 export interface PutRecord {
   session: string;
@@ -131,7 +134,7 @@ export class UploadServer {
       req.socket.destroy();
       return;
     }
-    const accept = match !== null && start === session.next && Number(match[3]) === session.total && record.fault !== '500';
+    const accept = match !== null && start === session.next && Number(match[3]) === session.total && record.fault !== '500' && record.fault !== 'stuck';
     if (match === null || start !== session.next) this.mismatches.push(String(contentRange));
     req.on('data', (chunk: Buffer) => {
       record.bytes += chunk.length;
@@ -140,6 +143,10 @@ export class UploadServer {
     req.on('end', async () => {
       if (this.delayMs) await sleepMs(this.delayMs);
       if (record.fault === 'hang') return;
+      if (record.fault === 'stuck') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ expirationDateTime: '2026-11-29T10:00:00Z', nextExpectedRanges: [`${session.next}-`] }));
+        return;
+      }
       if (record.fault === '500') {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(graphError('InternalServerError', 'chunk lost')));
         return;

@@ -246,3 +246,55 @@ describe('cancellation during the upload', () => {
     expect(upload.puts).toHaveLength(2);
   });
 });
+
+const stuckMessage = () => ({
+  to: 'ann@contoso.com',
+  subject: 'Spectra',
+  text: 'Attached.',
+  attachments: [{ filename: 'spectra.bin', content: BIG, contentType: 'application/octet-stream' }],
+});
+
+describe('an upload session that makes no progress', () => {
+  it('answers every chunk 200 with the same nextExpectedRanges → a bounded number of PUTs, SERVICE_UNAVAILABLE, the draft deleted, no /send', async () => {
+    readWriteTokens();
+    upload.fault = () => 'stuck';
+    const err = (await rejectionOf(mailer().send(stuckMessage()))) as MailerError;
+    expect(err).toBeInstanceOf(MailerError);
+    expect(err.code).toBe('SERVICE_UNAVAILABLE');
+    expect(err.retriable).toBe(true);
+    expect(err.message).toMatch(/spectra\.bin made no progress/);
+    expect(err.message).toMatch(/not sent/);
+    // The first chunk once plus its three retries: then it stops.
+    expect(upload.puts).toHaveLength(4);
+    expect(upload.puts.every((p) => p.contentRange === `bytes 0-${CHUNK - 1}/${LARGE}`)).toBe(true);
+    expect(graph.deletes).toEqual(['draft-1']);
+    expect(graph.sends).toEqual([]);
+  });
+
+  it('a session stuck on the second chunk still ends, within chunks × (retries + 1) PUTs', async () => {
+    readWriteTokens();
+    upload.fault = ({ start }) => (start === 0 ? 'ok' : 'stuck');
+    const err = (await rejectionOf(mailer().send(stuckMessage()))) as MailerError;
+    expect(err.code).toBe('SERVICE_UNAVAILABLE');
+    expect(upload.puts.length).toBeLessThanOrEqual(3 * 4);
+    expect(graph.deletes).toEqual(['draft-1']);
+    expect(graph.sends).toEqual([]);
+  });
+
+  it('the retry count starts again after each accepted chunk (docs/reliability.md): every chunk failing maxRetries times still uploads', async () => {
+    readWriteTokens();
+    // Each chunk: three 500s (= maxRetries), then accepted. Twelve PUTs in all, and the mail goes out.
+    const failures = new Map<number, number>();
+    upload.fault = ({ start }) => {
+      const seen = failures.get(start) ?? 0;
+      failures.set(start, seen + 1);
+      return seen < 3 ? '500' : 'ok';
+    };
+    const result = await mailer().send(stuckMessage());
+    expect(result.route).toBe('draft');
+    expect(upload.puts).toHaveLength(12);
+    expect(upload.mismatches).toEqual([]);
+    expect(graph.sends).toEqual(['draft-1']);
+    expect(graph.deletes).toEqual([]);
+  });
+});

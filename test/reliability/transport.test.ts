@@ -143,8 +143,16 @@ describe('ambiguous outcomes are never repeated', () => {
     const { authority, graph } = await servers((_req, res) => {
       if (graph.received.length === 1) json(res, 202, undefined);
     });
-    const mailer = mailerFor(authority, graph, { timeoutMs: 300 });
-    await mailer.send(mail);
+    const mailer = mailerFor(authority, graph, { timeoutMs: 1_000 });
+    // The warm-up's cold token request falls under the same limit: on a loaded machine it may time out, which is
+    // retriable and sends nothing. Warm up until it succeeds (the event), rather than hoping it fits the limit.
+    for (let tries = 1; ; tries++) {
+      const warm = await mailer.send(mail).then(() => undefined, (e: MailerError) => e);
+      if (!warm) break;
+      expect(warm.code).toBe('TIMEOUT');
+      expect(graph.received).toHaveLength(0);
+      if (tries === 10) throw warm;
+    }
     const started = performance.now();
     const err = (await rejectionOf(mailer.send(mail))) as MailerError;
     const elapsed = performance.now() - started;
@@ -153,8 +161,8 @@ describe('ambiguous outcomes are never repeated', () => {
     expect(err.message).toMatch(/may have been sent/);
     expect(err.message).toMatch(/Sent Items/);
     expect(graph.received).toHaveLength(2);
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(3_000);
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    expect(elapsed).toBeLessThan(4_000);
   });
 
   it('a 502 from the server after sendMail was written → DELIVERY_UNKNOWN, exactly one request', async () => {

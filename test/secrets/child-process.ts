@@ -31,11 +31,15 @@ export interface ChildResult {
   stderr: string;
 }
 
-/** Runs `node file ...args` and collects its output. */
-export function runNode(file: string, args: string[], env: Record<string, string> = {}): Promise<ChildResult> {
+/**
+ * Runs `node file ...args` and collects its output. `wrapper` runs node through another command, e.g.
+ * `['setpriv', '--reuid=65534', ...]` to run it as another user, with only `env` (and PATH) in its environment.
+ */
+export function runNode(file: string, args: string[], env: Record<string, string> = {}, wrapper: string[] = []): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], {
-      env: { ...process.env, ...env },
+    const [command, ...prefix] = [...wrapper, process.execPath];
+    const child = spawn(command!, [...prefix, file, ...args], {
+      env: wrapper.length ? { PATH: process.env.PATH ?? '', ...env } : { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -25,8 +25,14 @@ describe('public API types', () => {
   });
 
   it('send and verify', () => {
-    expectTypeOf<O365OAuthMailer['send']>().parameters.toEqualTypeOf<[MailMessage, ({ signal?: AbortSignal; onProgress?: (p: { sentBytes: number; totalBytes: number }) => void } | undefined)?]>();
+    expectTypeOf<O365OAuthMailer['send']>().parameters.toEqualTypeOf<[MailMessage, ({ signal?: AbortSignal; onProgress?: (p: { sentBytes: number; totalBytes: number }) => void; disableFileAccess?: boolean } | undefined)?]>();
     expectTypeOf<O365OAuthMailer['send']>().returns.toEqualTypeOf<Promise<SendResult>>();
+    expectTypeOf<SendResult['messageId']>().toEqualTypeOf<string>();
+    expectTypeOf<SendResult['format']>().toEqualTypeOf<'json' | 'mime'>();
+    expectTypeOf<MailMessage['priority']>().toEqualTypeOf<'high' | 'normal' | 'low' | undefined>();
+    // @ts-expect-error a typo of a field name does not compile
+    const typo: MailMessage = { to: 'a@x.com', attachment: [] };
+    void typo;
     expectTypeOf<SendResult['accepted']>().toEqualTypeOf<string[]>();
     expectTypeOf<SendResult['attempts']>().toEqualTypeOf<number>();
     expectTypeOf<O365OAuthMailer['verify']>().returns.toEqualTypeOf<Promise<VerifyReport>>();

@@ -1,0 +1,164 @@
+/**
+ * A nodemailer transport that sends through Microsoft Graph: existing nodemailer code switches from SMTP by
+ * changing the transport.
+ *
+ * @example
+ * ```ts
+ * import nodemailer from 'nodemailer'
+ * import { createGraphTransport } from 'o365-oauth-mailer/nodemailer'
+ * const transporter = nodemailer.createTransport(createGraphTransport({ authType: 'oauth2', tenantId, clientId, clientSecret, sender }))
+ * const info = await transporter.sendMail({ from: sender, to: 'qa@contoso.com', subject: 'Hi', text: 'plain', html: '<p>rich</p>' })
+ * console.log(info.messageId)
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { Readable } from 'node:stream';
+import type { O365OAuthMailerConfig } from '../config/types';
+import { MailerError } from '../errors/mailer-error';
+import { O365OAuthMailer } from '../mailer';
+import type { SendResult } from '../message/types';
+import { version as PACKAGE_VERSION } from '../../package.json';
+
+/** The part of nodemailer's `MailMessage` the transport reads: the compiled message and its data. */
+export interface NodemailerMail {
+  /** The message fields as given to `sendMail` (after `compile` plugins). */
+  data: object;
+  /** The message nodemailer compiled (MimeNode). */
+  message: {
+    keepBcc: boolean;
+    createReadStream(): Readable;
+    getEnvelope(): { from: string | false; to: string[] };
+    messageId(): string;
+  };
+}
+
+/** What `transporter.sendMail()` resolves to: nodemailer's info shape, plus the library's result. */
+export interface GraphSentMessageInfo {
+  /** The Message-ID header the recipient sees, angle brackets included. */
+  messageId: string;
+  /** The SMTP-style envelope nodemailer computed from the headers (Graph itself takes recipients from the message). */
+  envelope: { from: string | false; to: string[] };
+  /** Every recipient Graph accepted (To, Cc and Bcc). */
+  accepted: string[];
+  /** Always empty: Graph accepts or refuses a message whole; a bad recipient is a `MESSAGE_INVALID` error. */
+  rejected: string[];
+  /** Always empty. */
+  pending: string[];
+  /** A one-line summary, e.g. `202 Accepted (Microsoft Graph sendMail, request-id …)`. */
+  response: string;
+  /** The library's own result: `route`, `format`, `requestId`, `attempts`. */
+  result: SendResult;
+}
+
+/** A nodemailer transport object; pass it to `nodemailer.createTransport()`. */
+export interface GraphTransport {
+  readonly name: 'o365-oauth-mailer';
+  readonly version: string;
+  /** nodemailer may cancel through `mail.data.signal`: the send then rejects with `ABORTED`. */
+  readonly supportsAbortSignal: true;
+  /** The mailer that sends. */
+  readonly graphMailer: O365OAuthMailer;
+  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph. */
+  send(mail: NodemailerMail, callback: (err: Error | null, info?: GraphSentMessageInfo) => void): void;
+  /**
+   * Runs the mailer's `verify()`: resolves `true`, or rejects with the `MailerError` of the first failing check
+   * (with its `code`, `step` and `fix`). With a callback, calls it instead.
+   */
+  verify(callback?: (err: Error | null, success?: true) => void): Promise<true> | undefined;
+  /** Closes the mailer's connections when the transport created the mailer (not when you passed your own). */
+  close(): void;
+}
+
+/** Fields nodemailer takes that Graph cannot carry: refused, as `send()` refuses them. */
+const REFUSED: Readonly<Record<string, string>> = {
+  envelope: 'envelope is an SMTP envelope; Microsoft Graph takes the recipients from the message itself.',
+  dsn: 'dsn asks for SMTP delivery status notifications, which Microsoft Graph cannot request.',
+  amp: 'amp is an AMP for Email body, which Exchange Online does not deliver.',
+};
+
+function readAll(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
+    stream.once('error', reject);
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/**
+ * Creates a nodemailer transport that sends through Microsoft Graph with the library's mailer: give the mailer's
+ * config (the transport then owns a new mailer) or an existing `O365OAuthMailer`.
+ *
+ * `transporter.sendMail(mail)` resolves to `{ messageId, envelope, accepted, rejected, pending, response }`; it
+ * sends the message nodemailer compiled, so `compile` and `stream` plugins, templates and DKIM apply. Errors are
+ * `MailerError`s (`code`, `step`, `fix`). `envelope`, `dsn` and `amp` are refused: Graph cannot carry them.
+ * The compiled message goes as one MIME `sendMail`, so it must fit Graph's request (about 3 MB of MIME); send
+ * larger attachments with `mailer.send()`, which streams them through upload sessions.
+ *
+ * @throws MailerError `CONFIG_INVALID` when the config is invalid.
+ */
+export function createGraphTransport(configOrMailer: O365OAuthMailerConfig | O365OAuthMailer): GraphTransport {
+  // Duck-typed, not instanceof: the ESM and CommonJS builds each have their own copy of the class.
+  const given = configOrMailer as Partial<O365OAuthMailer>;
+  const owned = !(typeof given.send === 'function' && typeof given.verify === 'function');
+  const mailer = owned ? new O365OAuthMailer(configOrMailer as O365OAuthMailerConfig) : (configOrMailer as O365OAuthMailer);
+  const transport: GraphTransport = {
+    name: 'o365-oauth-mailer',
+    version: PACKAGE_VERSION,
+    supportsAbortSignal: true,
+    graphMailer: mailer,
+    send(mail, callback) {
+      void (async () => {
+        const data = mail.data as Record<string, unknown>;
+        for (const [field, why] of Object.entries(REFUSED)) {
+          if (data[field] !== undefined && data[field] !== null) {
+            throw new MailerError({ code: 'MESSAGE_INVALID', message: why, fix: `Remove ${field} from the message; see docs/coming-from-nodemailer.md.` });
+          }
+        }
+        // SMTP carries Bcc in the envelope only; Graph delivers to the Bcc header and removes it.
+        mail.message.keepBcc = true;
+        const envelope = mail.message.getEnvelope();
+        const raw = await readAll(mail.message.createReadStream());
+        const signal = data['signal'] instanceof AbortSignal ? (data['signal'] as AbortSignal) : undefined;
+        const result = await mailer.send({ raw }, signal ? { signal } : {});
+        return {
+          messageId: result.messageId,
+          envelope,
+          accepted: result.accepted,
+          rejected: [],
+          pending: [],
+          response: `202 Accepted (Microsoft Graph ${result.route === 'draft' ? 'draft /send' : 'sendMail'}${result.requestId ? `, request-id ${result.requestId}` : ''})`,
+          result,
+        } satisfies GraphSentMessageInfo;
+      })().then(
+        (info) => callback(null, info),
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
+    verify(callback) {
+      const promise = mailer.verify().then((report) => {
+        const failed = report.checks.find((c) => c.status === 'fail');
+        if (failed) {
+          throw new MailerError({
+            code: failed.code ?? 'UNKNOWN',
+            message: failed.message,
+            ...(failed.step !== undefined ? { step: failed.step } : {}),
+            ...(failed.fix !== undefined ? { fix: failed.fix } : {}),
+          });
+        }
+        return true as const;
+      });
+      if (!callback) return promise;
+      promise.then(
+        (ok) => callback(null, ok),
+        (err: unknown) => callback(err as Error),
+      );
+      return undefined;
+    },
+    close() {
+      if (owned) void mailer.close();
+    },
+  };
+  return transport;
+}

@@ -1,0 +1,90 @@
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MailerError, O365OAuthMailer } from 'o365-oauth-mailer';
+import { startEmulator, type Emulator } from 'o365-oauth-mailer/emulator';
+import { createGraphTransport, type GraphSentMessageInfo } from 'o365-oauth-mailer/nodemailer';
+
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(() => emulator.reset());
+
+describe('nodemailer.createTransport(createGraphTransport(...)) (ESM)', () => {
+  it('sends what nodemailer compiled: text+html, attachment, Bcc, threading, list; info has nodemailer’s shape', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const info = (await transporter.sendMail({
+      from: `Lab <${emulator.sender}>`,
+      to: 'ann@contoso.com',
+      bcc: 'audit@contoso.com',
+      subject: 'From nodemailer',
+      text: 'plain',
+      html: '<p>rich</p>',
+      inReplyTo: '<prev@shop.example>',
+      list: { unsubscribe: 'https://shop.example/u' },
+      attachments: [{ filename: 'a.txt', content: 'aGVsbG8=', encoding: 'base64' }],
+    })) as GraphSentMessageInfo;
+    expect(info).toMatchObject({
+      accepted: ['ann@contoso.com', 'audit@contoso.com'],
+      rejected: [],
+      pending: [],
+      envelope: { from: emulator.sender, to: ['ann@contoso.com', 'audit@contoso.com'] },
+      response: expect.stringMatching(/^202 Accepted \(Microsoft Graph sendMail, request-id /),
+    });
+    expect(info.messageId).toMatch(/^<.+@.+>$/);
+    const m = emulator.messages[0]!;
+    expect(m).toMatchObject({ format: 'mime', messageId: info.messageId, text: 'plain', html: '<p>rich</p>', inReplyTo: '<prev@shop.example>', bcc: [{ address: 'audit@contoso.com' }] });
+    expect(m.attachments[0]?.content.toString()).toBe('hello');
+    expect(m.headers.find((h) => h.name === 'List-Unsubscribe')?.value).toBe('<https://shop.example/u>');
+    transporter.close();
+  });
+
+  it('runs compile and stream plugins (templates) before sending', async () => {
+    const mailer = new O365OAuthMailer(emulator.mailerConfig());
+    const transporter = nodemailer.createTransport(createGraphTransport(mailer));
+    transporter.use('compile', (mail, done) => {
+      mail.data.html = String(mail.data.html).replace('{{name}}', 'Ann');
+      done();
+    });
+    transporter.use('stream', (mail, done) => {
+      mail.message.addHeader('X-Stamped', 'yes');
+      done();
+    });
+    await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', subject: 'tpl', html: '<p>Hello {{name}}</p>' });
+    // A single-part message ends with the line break nodemailer writes after the body.
+    expect(emulator.messages[0]?.html).toBe('<p>Hello Ann</p>\n');
+    expect(emulator.messages[0]?.headers.find((h) => h.name === 'X-Stamped')?.value).toBe('yes');
+    await mailer.close();
+  });
+
+  it('errors stay MailerErrors; envelope and dsn are refused before any request', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    for (const extra of [{ envelope: { from: 'a@x.com', to: ['b@x.com'] } }, { dsn: { notify: 'failure' } }]) {
+      const err = await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x', ...extra }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MailerError);
+      expect((err as MailerError).code).toBe('MESSAGE_INVALID');
+    }
+    emulator.updateMailbox(emulator.sender, { licensed: false });
+    const err = (await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x' }).catch((e: unknown) => e)) as MailerError;
+    expect(err.code).toBe('MAILBOX_NOT_FOUND');
+    expect(err.fix).toBeTruthy();
+    expect(emulator.messages).toEqual([]);
+    transporter.close();
+  });
+
+  it('verify() resolves true, or rejects with the MailerError of the first failing check', async () => {
+    const ok = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    await expect(ok.verify()).resolves.toBe(true);
+    ok.close();
+    const bad = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig({ clientSecret: 'wrong-secret-value~0123456789abcdefghij' })));
+    const err = (await bad.verify().catch((e: unknown) => e)) as MailerError;
+    expect(err).toBeInstanceOf(MailerError);
+    expect(err.code).toBe('SECRET_INVALID');
+    expect(err.step).toBe(5);
+    bad.close();
+  });
+});
