@@ -18,6 +18,7 @@ import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
 import { sendMime } from './graph/mime-sender';
 import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
+import { requestLog } from './http/request-log';
 import { resolveAttachments } from './message/attachments';
 import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
 import { generateMessageId } from './message/message-id';
@@ -78,6 +79,7 @@ export class O365OAuthMailer {
       ...(this.#config.ca !== undefined ? { ca: this.#config.ca } : {}),
       ...(this.#config.proxy !== undefined ? { proxy: this.#config.proxy } : {}),
       ...(this.#config.noProxy !== undefined ? { noProxy: this.#config.noProxy } : {}),
+      ...optional('observer', requestLog(this.#logger)),
     });
     this.#network = new MsalNetworkModule(this.#http);
     const context = () => this.#context();
@@ -348,4 +350,9 @@ export class O365OAuthMailer {
       });
     return this.#app;
   }
+}
+
+/** `{ [key]: value }`, or `{}` when value is undefined (for optional properties under exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }

@@ -155,7 +155,7 @@ export class TokenProvider {
     if (scope.error) {
       const t = scope.error;
       return new MailerError(
-        { ...fromTransport({ failure: t.failure, detail: t.message, doing: 'requesting a token from Entra ID', couldDeliver: false }), cause: t },
+        { ...fromTransport({ failure: t.failure, detail: t.message, doing: 'requesting a token from Entra ID', couldDeliver: false, ...(t.proxy !== undefined ? { proxy: t.proxy } : {}) }), cause: t },
         secrets,
       );
     }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../config/did-you-mean';
 import { UsageError } from './io';
 
 /** One option of `node:util` parseArgs. */
@@ -41,8 +42,21 @@ export function parseCommandArgs(argv: string[], options: OptionSpecs, command: 
     const error = e as { code?: string; message?: string };
     const quoted = /'([^']*)'/.exec(error.message ?? '')?.[1];
     switch (error.code) {
-      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-        throw new UsageError(`Unknown option ${quoted ?? ''} for \`o365-mailer ${command}\`.`, command);
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+        const name = quoted ?? '';
+        const guess = didYouMean(name.replace(/^-+/, ''), Object.keys(options));
+        throw new UsageError(`Unknown option ${name} for \`o365-mailer ${command}\`.${guess !== undefined ? ` Did you mean --${guess}?` : ''}`, command);
+      }
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+        // "Option '--to <value>' argument missing", or "Option '--subject' argument is ambiguous" (the next word is a flag).
+        const name = (quoted ?? '').split(' ')[0] ?? '';
+        const spec = options[name.replace(/^-+/, '')];
+        const long = spec ? `--${name.replace(/^-+/, '')}` : name;
+        throw new UsageError(
+          `${long} needs a value: ${long} <value>${/ambiguous/.test(error.message ?? '') ? ` (the next word starts with a dash; for a value that does, write ${long}=-value)` : ''}.`,
+          command,
+        );
+      }
       case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
         throw new UsageError(`Unexpected argument ${quoted !== undefined ? JSON.stringify(quoted) : ''}: \`o365-mailer ${command}\` takes only options.`, command);
       default:

@@ -4,12 +4,15 @@ import { join, resolve } from 'node:path';
 import { CLOUDS, type CloudName } from '../config/clouds';
 import type { O365OAuthMailerConfig } from '../config/types';
 import { MailerError } from '../errors/mailer-error';
+import { scrub } from '../errors/redact';
 import { O365OAuthMailer } from '../mailer';
 import { EncryptedFileSecretStore } from '../secrets/encrypted-file-secret-store';
 import { KeyringSecretStore } from '../secrets/keyring-secret-store';
-import { intOption, str, type OptionSpecs, type ParsedValues } from './args';
+import { flag, intOption, str, type OptionSpecs, type ParsedValues } from './args';
 import { UsageError, type CliContext } from './io';
+import { cliLogger } from './log';
 import { promptHidden } from './prompt';
+import { forShell } from './wording';
 
 /** The environment variables the CLI reads. */
 export const ENV = {
@@ -33,12 +36,15 @@ export const CONFIG_OPTIONS = {
   'graph-endpoint': { type: 'string' },
   'ca-file': { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'max-retries': { type: 'string' },
   'secret-expires-at': { type: 'string' },
   proxy: { type: 'string' },
   store: { type: 'string' },
   'secret-file': { type: 'string' },
   'secret-name': { type: 'string' },
   certificate: { type: 'string' },
+  verbose: { type: 'boolean' },
+  debug: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
 /** Help text for {@link CONFIG_OPTIONS}. */
@@ -51,8 +57,14 @@ export const CONFIG_HELP = `Configuration (flags win over the environment):
   --graph-endpoint <url>    custom cloud: Graph endpoint (with --authority-host)
   --ca-file <path>          extra trusted root certificate(s), PEM
   --timeout-ms <n>          time limit per HTTP request (default 30000)
+  --max-retries <n>         retries of throttled or provably unsent requests (default 3)
   --secret-expires-at <date>  the secret's Expires date from step 5, ISO 8601 (2027-06-30; warned 30 days before)
   --proxy <url>             HTTPS proxy (default: HTTPS_PROXY, honouring NO_PROXY)
+
+Logging (on stderr; secrets and tokens never shown):
+  --verbose                 what the mailer does: retries, token refreshes, acceptance
+  --debug                   --verbose and every HTTP request: method, host, path (no query string),
+                            status, request-id and duration
 
 Credentials, the first that is set (a secret is never a flag: flags end up in shell history):
   --certificate <file>      a PEM file with key and certificate, or a PFX (\`o365-mailer cert create\`);
@@ -156,6 +168,7 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
   const sender = fromFlagOrEnv(ctx, values, 'sender', ENV.sender);
   const cloud = parseCloud(values, command);
   const timeoutMs = intOption(values, 'timeout-ms', 1, 600_000, command);
+  const maxRetries = intOption(values, 'max-retries', 0, 20, command);
   const plan = planSecret(ctx, values, command);
 
   const missing: string[] = [];
@@ -174,6 +187,7 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
   const config: O365OAuthMailerConfig = { authType: 'oauth2', tenantId, clientId, sender };
   if (cloud !== undefined) config.cloud = cloud;
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
+  if (maxRetries !== undefined) config.retry = { maxRetries };
   const expires = str(values, 'secret-expires-at');
   if (expires !== undefined) config.secretExpiresAt = expires;
   const proxy = str(values, 'proxy');
@@ -186,6 +200,7 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
       throw new UsageError(`--ca-file ${caFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, command);
     }
   }
+  if (flag(values, 'debug') || flag(values, 'verbose')) config.logger = cliLogger(ctx, flag(values, 'debug') ? 'debug' : 'info');
   const secretName = str(values, 'secret-name');
   if (secretName !== undefined) config.secretName = secretName;
 
@@ -225,34 +240,10 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
   return config;
 }
 
-/** Where each configuration field comes from on the command line. */
-const FIELD_SOURCES: Record<string, string> = {
-  tenantId: `--tenant-id or ${ENV.tenantId}`,
-  clientId: `--client-id or ${ENV.clientId}`,
-  sender: `--sender or ${ENV.sender}`,
-  clientSecret: `${ENV.clientSecret} or the secret store`,
-  clientCertificate: `--certificate or ${ENV.certificatePath}`,
-  'clientCertificate.path': `--certificate or ${ENV.certificatePath}`,
-  federatedTokenFile: ENV.federatedTokenFile,
-  secretName: '--secret-name',
-  secretExpiresAt: '--secret-expires-at',
-  cloud: '--cloud',
-  'cloud.authorityHost': '--authority-host',
-  'cloud.graphEndpoint': '--graph-endpoint',
-  timeoutMs: '--timeout-ms',
-  'tls.ca': '--ca-file',
-  proxy: '--proxy',
-  HTTPS_PROXY: 'HTTPS_PROXY',
-};
-
 /** A CONFIG_INVALID error as a usage error that names the flag and environment variable to correct. */
 export function configUsageError(error: MailerError, command: string, secrets: readonly string[]): UsageError {
-  const field = /`([\w.]+)`/.exec(error.message)?.[1];
-  const source = field !== undefined ? FIELD_SOURCES[field] : undefined;
-  const text = `${error.message}${source ? ` (set with ${source})` : ''}${error.fix ? `\n  Fix: ${error.fix}` : ''}`;
-  let safe = text;
-  for (const s of secrets) if (s) safe = safe.split(s).join('[REDACTED]');
-  return new UsageError(safe, command);
+  const text = `${forShell(error.message)}${error.fix ? `\n  Fix: ${forShell(error.fix)}` : ''}`;
+  return new UsageError(scrub(text, secrets), command);
 }
 
 /** Constructs the mailer; a configuration the library refuses is a usage error (exit code 2). */

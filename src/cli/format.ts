@@ -1,6 +1,7 @@
 import type { MailerError } from '../errors/mailer-error';
 import type { SendProgress, SendResult } from '../message/types';
 import type { VerifyCheck, VerifyReport } from '../verify/types';
+import { errorForShell, reportForShell } from './wording';
 
 /** ANSI colours, applied only when `enabled`. */
 export interface Palette {
@@ -60,8 +61,9 @@ function paintStatus(p: Palette, status: VerifyCheck['status'], text: string): s
  *     Fix: Enter the client secret's Value from step 5 …
  * ```
  */
-export function formatChecklist(report: VerifyReport, color: boolean): string {
+export function formatChecklist(original: VerifyReport, color: boolean): string {
   const p = palette(color);
+  const report = reportForShell(original);
   const lines: string[] = [];
   for (const check of report.checks) {
     const label = LABELS[check.id] ?? check.id;
@@ -100,9 +102,10 @@ export function formatSendResult(result: SendResult, sender: string, color: bool
   return lines.join('\n') + '\n';
 }
 
-/** A MailerError for people: code, step, message, then the fix and request ID indented. */
-export function formatError(error: Pick<MailerError, 'code' | 'message' | 'step' | 'fix' | 'requestId'>, color: boolean, headline = 'Failed'): string {
+/** A MailerError for people (in the shell's words: flags, not config fields): code, step, message, then the fix and request ID indented. */
+export function formatError(original: Pick<MailerError, 'code' | 'message' | 'step' | 'fix' | 'requestId'>, color: boolean, headline = 'Failed'): string {
   const p = palette(color);
+  const error = errorForShell(original);
   const step = error.step !== undefined ? `, step ${error.step}` : '';
   const lines = [`${p.red(SYMBOLS.fail)} ${headline} (${p.bold(error.code)}${step}): ${error.message}`];
   if (error.fix) lines.push(`    ${p.bold('Fix:')} ${error.fix}`);

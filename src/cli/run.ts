@@ -1,3 +1,4 @@
+import { didYouMean } from '../config/did-you-mean';
 import { scrub } from '../errors/redact';
 import { Interrupted, UsageError, createContext, type CliContext, type CliIO } from './io';
 import { readVersion } from './version';
@@ -56,6 +57,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
 };
 
+function unknownCommand(name: string): UsageError {
+  const guess = didYouMean(name, Object.keys(COMMANDS));
+  return new UsageError(`Unknown command ${JSON.stringify(name)}.${guess !== undefined ? ` Did you mean \`o365-mailer ${guess}\`?` : ''}`);
+}
+
 /**
  * Runs the `o365-mailer` command line with the given arguments (without `node` and the script) and I/O, and
  * resolves the exit code: 0 success, 1 failure, 2 usage error, 130 interrupted at a prompt. It never throws and
@@ -84,13 +90,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return 0;
       }
       const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
-      if (!load) throw new UsageError(`Unknown command ${JSON.stringify(topic)}.`);
+      if (!load) throw unknownCommand(topic);
       ctx.out((await load()).help);
       return 0;
     }
     const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
     if (!load) {
-      throw new UsageError(first.startsWith('-') ? `Unknown option ${first.split('=')[0]}: give a command first.` : `Unknown command ${JSON.stringify(first)}.`);
+      throw first.startsWith('-') ? new UsageError(`Unknown option ${first.split('=')[0]}: give a command first.`) : unknownCommand(first);
     }
     return await (await load()).run(rest, ctx);
   } catch (e) {

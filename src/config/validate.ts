@@ -2,6 +2,7 @@ import type { SetupStep } from '../errors/codes';
 import { MailerError } from '../errors/mailer-error';
 import { CATALOGUE } from '../errors/catalogue';
 import { CLOUDS, type CloudName, type ResolvedCloud } from './clouds';
+import { assertKnownKeys } from './known-keys';
 import type { ClientCertificate, Logger, O365OAuthMailerConfig } from './types';
 import { defaultSecretName, type SecretStore } from '../secrets/secret-store';
 import type { TokenCache } from '../token-cache/token-cache';
@@ -58,6 +59,17 @@ function invalid(field: string, problem: string, fix: string, step?: SetupStep):
     fix,
     ...(step !== undefined ? { step } : {}),
   });
+}
+
+/** Not given at all: absent, undefined, null or an empty string. A value of the wrong kind is "wrong", not missing. */
+function isMissing(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** A given value, quoted for a message: a short string as it is, anything else by its kind. */
+function given(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -138,6 +150,15 @@ function positiveInt(field: string, value: unknown, fallback: number, min: numbe
  */
 export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.ProcessEnv = {}): ResolvedConfig {
   if (!isObject(config)) throw invalid('config', 'must be an object.', 'Pass { authType, tenantId, clientId, clientSecret, sender }.');
+  assertKnownKeys(config);
+  if (isMissing(config.authType)) {
+    throw invalid(
+      'authType',
+      "is missing. This library signs in with OAuth 2.0 (client credentials) and sends through Microsoft Graph; say so with authType: 'oauth2'.",
+      "Add authType: 'oauth2' (the guide's Authentication Type \"OAuth 2.0\", step 6).",
+      6,
+    );
+  }
   if (config.authType !== 'oauth2') {
     throw invalid(
       'authType',
@@ -147,22 +168,28 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     );
   }
   const tenantId = typeof config.tenantId === 'string' ? config.tenantId.trim() : config.tenantId;
+  if (isMissing(tenantId)) {
+    throw invalid('tenantId', 'is missing.', "Set `tenantId` to the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+  }
   if (typeof tenantId === 'string' && ['common', 'organizations', 'consumers'].includes(tenantId.toLowerCase())) {
     throw invalid('tenantId', `is "${tenantId}", which client credentials cannot use.`, "Use your own Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
   }
   if (typeof tenantId !== 'string' || !(GUID.test(tenantId) || DOMAIN.test(tenantId))) {
-    throw invalid('tenantId', 'must be the Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com.', "Copy the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
+    throw invalid('tenantId', `is ${given(tenantId)}; it must be the Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com.`, "Copy the Directory (tenant) ID from the app registration's Overview page (step 1).", 1);
   }
   const clientId = typeof config.clientId === 'string' ? config.clientId.trim() : config.clientId;
+  if (isMissing(clientId)) {
+    throw invalid('clientId', 'is missing.', "Set `clientId` to the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
+  }
   if (typeof clientId !== 'string' || !GUID.test(clientId)) {
-    throw invalid('clientId', 'must be the Application (client) ID, a GUID.', "Copy the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
+    throw invalid('clientId', `is ${given(clientId)}; it must be the Application (client) ID, a GUID.`, "Copy the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
   }
   // Exactly one credential; a key whose value is undefined counts as absent, as with TypeScript's optional properties.
-  const given = CREDENTIAL_KEYS.filter((k) => (config as unknown as Record<string, unknown>)[k] !== undefined);
-  if (given.length > 1) {
+  const credentials = CREDENTIAL_KEYS.filter((k) => (config as unknown as Record<string, unknown>)[k] !== undefined);
+  if (credentials.length > 1) {
     throw invalid(
-      given[1]!,
-      `is given together with \`${given[0]}\`: configure exactly one credential (${given.map((k) => `\`${k}\``).join(', ')} were given).`,
+      credentials[1]!,
+      `is given together with \`${credentials[0]}\`: configure exactly one credential (${credentials.map((k) => `\`${k}\``).join(', ')} were given).`,
       'Keep the one credential the app registration uses (a client secret, a certificate, a federated credential or a managed identity) and remove the others.',
       5,
     );
@@ -178,7 +205,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (config.secretStore !== undefined && (!isObject(config.secretStore) || typeof config.secretStore.get !== 'function')) {
     throw invalid('secretStore', 'must implement SecretStore (get, set, delete).', 'Pass one of the built-in stores, e.g. new EncryptedFileSecretStore({ path, passphrase }).', 5);
   }
-  if (given.length === 0) {
+  if (credentials.length === 0) {
     throw invalid(
       'clientSecret',
       'is missing, and no other credential (`secretStore`, `clientCertificate`, `clientAssertion`, `federatedTokenFile` or `managedIdentity`) is configured.',
@@ -219,8 +246,11 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     throw invalid('secretExpiresAt', 'applies to client secrets only.', "Leave it out: a certificate's expiry is read from the certificate itself, and federated credentials and managed identities do not expire.", 5);
   }
   const sender = typeof config.sender === 'string' ? config.sender.trim() : config.sender;
+  if (isMissing(sender)) {
+    throw invalid('sender', 'is missing.', 'Set `sender` to the logon name (user principal name) of a licensed Exchange Online mailbox, e.g. reports@contoso.com (step 6).', 6);
+  }
   if (typeof sender !== 'string' || !MAILBOX.test(sender)) {
-    throw invalid('sender', 'must be the O365 logon name of the mailbox that sends, e.g. reports@contoso.com.', 'Enter the logon name (user principal name) of a licensed Exchange Online mailbox (step 6).', 6);
+    throw invalid('sender', `is ${given(sender)}; it must be the O365 logon name of the mailbox that sends, e.g. reports@contoso.com.`, 'Enter the logon name (user principal name) of a licensed Exchange Online mailbox (step 6).', 6);
   }
   const cloud = resolveCloud(config.cloud);
   const timeoutMs = positiveInt('timeoutMs', config.timeoutMs, 30_000, 1, 600_000);
@@ -262,7 +292,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     tenantId,
     clientId,
     secretName: config.secretName ?? defaultSecretName(tenantId, clientId),
-    credential: credentialKind(given[0]!),
+    credential: credentialKind(credentials[0]!),
     sender,
     cloud,
     scope: `${cloud.graphEndpoint}/.default`,

@@ -434,6 +434,8 @@ export interface TransportFailureInfo {
   doing: string;
   /** True when the request that failed could have delivered mail (sendMail, or a draft's /send). */
   couldDeliver: boolean;
+  /** The proxy (without credentials) when it was the proxy that failed: unreachable, or refusing the tunnel. */
+  proxy?: string;
 }
 
 /**
@@ -451,5 +453,11 @@ export function fromTransport(info: TransportFailureInfo): MailerErrorInit {
     );
   }
   if (failure === 'timeout') return fromEntry('TIMEOUT', `No answer within the time limit while ${doing}.`);
+  if (info.proxy !== undefined) {
+    return {
+      ...fromEntry('NETWORK', `Proxy failure while ${doing}: ${detail}. Nothing was sent.`),
+      fix: `Check the proxy ${info.proxy}: is it the right address and running, does it allow HTTPS (CONNECT) to Microsoft's sign-in and Graph hosts, and, when it answers 407, does the proxy URL carry its user name and password? Set the proxy with \`proxy\` or HTTPS_PROXY, and hosts that bypass it with NO_PROXY.`,
+    };
+  }
   return fromEntry('NETWORK', `Network failure while ${doing}: ${detail}`);
 }

@@ -139,7 +139,7 @@ export class GraphRunner {
           retries++;
           continue;
         }
-        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver }), cause: err };
+        const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) }), cause: err };
         throw init.code === 'DELIVERY_UNKNOWN' ? this.#maybeDelivered(init) : this.#error(init);
       }
       if (reply.status < 400) return { reply, attempts };

@@ -97,7 +97,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       if (err.failure === 'aborted') throw abortedError('uploading an attachment');
       // A chunk PUT is idempotent by range: resume from what the session says it has.
       if (retries >= policy.maxRetries) {
-        throw new MailerError({ ...fromTransport({ failure: err.failure, detail: err.message, doing: `uploading ${attachment.name}`, couldDeliver: false }), cause: err }, options.secrets);
+        throw new MailerError({ ...fromTransport({ failure: err.failure, detail: err.message, doing: `uploading ${attachment.name}`, couldDeliver: false, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) }), cause: err }, options.secrets);
       }
       retries++;
       logger.warn?.(`Upload of ${attachment.name} broke at byte ${offset}; resuming.`, { uploadUrl: where });

@@ -3,7 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
 import { bypassesProxy } from './no-proxy';
-import { TransportError, classifyFetchError } from './transport-error';
+import { TransportError, classifyFetchError, safeProxy } from './transport-error';
 
 /** Settings shared by every request a mailer makes, token requests included. */
 export interface HttpClientOptions {
@@ -17,6 +17,43 @@ export interface HttpClientOptions {
   noProxy?: string;
   /** A fetch to use instead of the global one (tests, instrumentation). Looked up at call time when absent. */
   fetch?: typeof globalThis.fetch;
+  /** Sees every request and its outcome (debug logging, OpenTelemetry spans). */
+  observer?: HttpObserver;
+}
+
+/** What an {@link HttpObserver} sees of a request as it starts. */
+export interface HttpRequestStart {
+  method: HttpRequest['method'];
+  /** The full URL. Observers must drop its query string (an upload URL's carries a token). */
+  url: string;
+  /** The body's size in bytes, when known. */
+  requestBytes?: number;
+}
+
+/** How a request ended. */
+export interface HttpRequestEnd {
+  /** The HTTP status, when an answer came. */
+  status?: number;
+  /** Graph's `request-id` (or Entra's `x-ms-request-id`) header. */
+  requestId?: string;
+  /** How it failed below HTTP, when no answer came. */
+  failure?: TransportError['failure'];
+  /** From the start of the request to the end of its response body. */
+  durationMs: number;
+}
+
+/**
+ * Called as each request starts; the function it returns (if any) is called once as the request ends. Returning
+ * undefined costs the request nothing further.
+ */
+export type HttpObserver = (start: HttpRequestStart) => ((end: HttpRequestEnd) => void) | undefined;
+
+function bodyBytes(req: HttpRequest): number | undefined {
+  const length = req.headers?.['Content-Length'] ?? req.headers?.['content-length'];
+  if (length !== undefined) return Number(length);
+  if (typeof req.body === 'string') return Buffer.byteLength(req.body);
+  if (req.body instanceof Uint8Array) return req.body.byteLength;
+  return undefined;
 }
 
 /** One HTTP request. */
@@ -50,12 +87,16 @@ export class HttpClient {
   readonly #direct: Dispatcher | undefined;
   readonly #proxied: Dispatcher | undefined;
   readonly #noProxy: string | undefined;
+  readonly #proxyName: string | undefined;
   readonly #fetch: typeof globalThis.fetch | undefined;
+  readonly #observer: HttpObserver | undefined;
 
   constructor(options: HttpClientOptions) {
     this.#timeoutMs = options.timeoutMs;
     this.#fetch = options.fetch;
+    this.#observer = options.observer;
     this.#noProxy = options.noProxy;
+    if (options.proxy) this.#proxyName = safeProxy(options.proxy);
     const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
     const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
     if (ca || options.proxy) this.#direct = new Agent(ca ? { connect: { ca } } : {});
@@ -78,17 +119,27 @@ export class HttpClient {
     }
     const dispatcher = this.#dispatcherFor(req.url);
     if (dispatcher) init.dispatcher = dispatcher;
+    const requestBytes = this.#observer ? bodyBytes(req) : undefined;
+    const ended = this.#observer?.({ method: req.method, url: req.url, ...(requestBytes !== undefined ? { requestBytes } : {}) });
+    const started = ended ? performance.now() : 0;
     try {
       const res = await fetchImpl(req.url, init);
       const text = await res.text();
+      if (ended) {
+        const requestId = res.headers.get('request-id') ?? res.headers.get('x-ms-request-id') ?? undefined;
+        ended({ status: res.status, durationMs: performance.now() - started, ...(requestId ? { requestId } : {}) });
+      }
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
       if (req.body instanceof Readable) req.body.destroy();
-      if (req.signal?.aborted) throw new TransportError('aborted', 'The operation was aborted.', target, { cause: err });
-      if (timeout.aborted) {
-        throw new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err });
-      }
-      throw classifyFetchError(err, target);
+      const error =
+        req.signal?.aborted
+          ? new TransportError('aborted', 'The operation was aborted.', target, { cause: err })
+          : timeout.aborted
+            ? new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err })
+            : classifyFetchError(err, target, dispatcher !== undefined && dispatcher === this.#proxied ? this.#proxyName : undefined);
+      ended?.({ failure: error.failure, durationMs: performance.now() - started });
+      throw error;
     }
   }
 

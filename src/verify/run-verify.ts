@@ -25,7 +25,7 @@ const DAY_MS = 86_400_000;
 const ORDER: VerifyCheckId[] = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'credential-expiry', 'test-email'];
 const STEP: Record<VerifyCheckId, 1 | 2 | 3 | 4 | 5 | 6> = {
   tenant: 1,
-  credentials: 1,
+  credentials: 5,
   permission: 3,
   'redirect-uri': 4,
   'secret-expiry': 5,
@@ -207,8 +207,8 @@ async function checkTenant(deps: VerifyDeps, signal: AbortSignal | undefined): P
   } catch (err) {
     if (!(err instanceof TransportError)) throw err;
     if (err.failure === 'aborted') throw new MailerError(catalogued('ABORTED', 'Verification was cancelled.'));
-    const init = fromTransport({ failure: err.failure, detail: err.message, doing: `reaching ${new URL(authorityHost).host}`, couldDeliver: false });
-    return failed('tenant', new MailerError({ ...init, code: 'NETWORK', fix: CATALOGUE.NETWORK.fix }, deps.secrets()));
+    const init = fromTransport({ failure: err.failure, detail: err.message, doing: `reaching ${new URL(authorityHost).host}`, couldDeliver: false, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) });
+    return failed('tenant', new MailerError({ ...init, code: 'NETWORK', fix: (err.proxy !== undefined && init.fix) || CATALOGUE.NETWORK.fix }, deps.secrets()));
   }
 }
 

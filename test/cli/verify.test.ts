@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/verify/types';
-import { GRAPH, SECRET, SEND_PATH, entraError, fakeJwt, graphError, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { CLIENT, GRAPH, SECRET, SEND_PATH, TENANT, entraError, fakeJwt, graphError, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 import { ANSI, ENV, cli, tempDir } from './cli-harness';
 
 const CHECK_IDS = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'test-email'];
@@ -110,7 +110,8 @@ describe('o365-mailer verify', () => {
   it('--secret-expires-at takes ISO 8601 only: 12/10/2026 is refused as ambiguous (exit 2)', async () => {
     const r = await cli(['verify', '--secret-expires-at', '12/10/2026']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/secretExpiresAt.*12\/10\/2026.*not an ISO 8601 date.*\(set with --secret-expires-at\)/s);
+    expect(r.stderr).toMatch(/`--secret-expires-at` is "12\/10\/2026", which is not an ISO 8601 date/);
+    expect(r.stderr).not.toContain('secretExpiresAt');
     expect(r.stderr).toMatch(/2027-06-30/);
   });
 
@@ -188,15 +189,18 @@ describe('o365-mailer verify', () => {
     it('a malformed value the library refuses names the flag and variable', async () => {
       const r = await cli(['verify', '--client-id', 'not-a-guid']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('`clientId`');
-      expect(r.stderr).toContain('--client-id or AZURE_CLIENT_ID');
+      expect(r.stderr).toContain('Invalid configuration: `--client-id` (or AZURE_CLIENT_ID) is "not-a-guid"; it must be the Application (client) ID, a GUID.');
+      expect(r.stderr).not.toContain('clientId');
       expect(r.stderr).toContain('Fix:');
     });
 
     it.each([
       [['verify', '--bogus'], 'Unknown option --bogus'],
       [['verify', 'extra'], 'Unexpected argument "extra"'],
-      [['verify', '--to'], "argument missing"],
+      [['verify', '--to'], 'o365-mailer: --to needs a value: --to <value>.\nRun `o365-mailer verify --help` for usage.'],
+      [['verify', '--tenant-id', '--client-id', CLIENT], '--tenant-id needs a value: --tenant-id <value> (the next word starts with a dash; for a value that does, write --tenant-id=-value).'],
+      [['verify', '--tenant-idd', TENANT], 'Unknown option --tenant-idd for `o365-mailer verify`. Did you mean --tenant-id?'],
+      [['verify', '--cafile', 'x.pem'], 'Did you mean --ca-file?'],
       [['verify', '--cloud', 'mars'], '--cloud must be one of global, usgov, usgov-dod, china'],
       [['verify', '--authority-host', 'https://login.example.com'], 'needs both'],
       [['verify', '--cloud', 'china', '--authority-host', 'https://a.example.com', '--graph-endpoint', 'https://b.example.com'], 'not both'],
@@ -219,6 +223,8 @@ describe('o365-mailer verify', () => {
     await writeFile(ca, 'not a certificate');
     const bad = await cli(['verify', '--authority-host', 'https://login.example.test', '--graph-endpoint', 'https://graph.example.test', '--ca-file', ca]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('(set with --ca-file)');
+    expect(bad.stderr).toContain('Invalid configuration: `--ca-file` must be PEM certificates');
+    expect(bad.stderr).toContain('Fix: Give `--ca-file` a PEM file holding the root certificate(s)');
+    expect(bad.stderr).not.toContain('tls.ca');
   });
 });

@@ -15,12 +15,24 @@ function configError(overrides: Record<string, unknown>): MailerError {
 
 describe('new O365OAuthMailer(config)', () => {
   it('rejects Basic authentication with the retirement notice', () => {
-    for (const authType of ['basic', undefined, 'OAuth2']) {
+    for (const authType of ['basic', 'OAuth2']) {
       const err = configError({ authType });
       expect(err.code).toBe('CONFIG_INVALID');
       expect(err.message).toMatch(/retiring Basic authentication for SMTP AUTH/);
       expect(err.message).toMatch(/Microsoft Graph with OAuth 2\.0/);
     }
+  });
+
+  it('a missing authType gets its own message, not the Basic-auth notice', () => {
+    for (const overrides of [{ authType: undefined }, { authType: null }]) {
+      const err = configError(overrides);
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toBe("Invalid configuration: `authType` is missing. This library signs in with OAuth 2.0 (client credentials) and sends through Microsoft Graph; say so with authType: 'oauth2'.");
+      expect(err.fix).toContain("authType: 'oauth2'");
+      expect(err.step).toBe(6);
+    }
+    const { authType: _, ...rest } = mailerConfig();
+    expect(() => new O365OAuthMailer(rest as O365OAuthMailerConfig)).toThrow(/`authType` is missing/);
   });
 
   const cases: Array<[string, Record<string, unknown>, number | undefined, RegExp]> = [
@@ -133,5 +145,78 @@ describe('exactly one credential', () => {
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toContain(`\`${field}\``);
     expect(err.message).toMatch(message);
+  });
+});
+
+describe('strict configuration keys', () => {
+  it.each([
+    ['tenantID', 'tenantId'],
+    ['clientID', 'clientId'],
+    ['client_secret', 'clientSecret'],
+    ['clientSecrt', 'clientSecret'],
+    ['timeout', 'timeoutMs'],
+    ['password', undefined],
+    ['timeoutMS', 'timeoutMs'],
+    ['saveToSentItem', 'saveToSentItems'],
+    ['Sender', 'sender'],
+  ])('%s is CONFIG_INVALID, with did-you-mean %s', (key, guess) => {
+    const err = configError({ [key]: 'x' });
+    expect(err.code).toBe('CONFIG_INVALID');
+    if (guess !== undefined) {
+      expect(err.message).toBe(`Invalid configuration: \`${key}\` is not a setting of o365-oauth-mailer. Did you mean \`${guess}\`?`);
+      expect(err.fix).toBe(`Rename \`${key}\` to \`${guess}\` (names are case-sensitive).`);
+    } else {
+      expect(err.message).toBe(`Invalid configuration: \`${key}\` is not a setting of o365-oauth-mailer.`);
+      expect(err.fix).toMatch(/^Remove `[\w_]+`; the settings are `authType`, `tenantId`/);
+    }
+  });
+
+  it('checks the keys of tls, retry and custom clouds too', () => {
+    expect(configError({ tls: { CA: 'x' } }).message).toContain('`tls.CA` is not a setting of o365-oauth-mailer. Did you mean `tls.ca`?');
+    expect(configError({ retry: { maxRetires: 1 } }).message).toContain('Did you mean `retry.maxRetries`?');
+    expect(configError({ cloud: { authorityHost: 'https://a.example', graphEndpoint: 'https://b.example', graphEndPoint: 'x' } }).message).toContain(
+      'Did you mean `cloud.graphEndpoint`?',
+    );
+  });
+
+  it('a typo is an error even when its value is undefined', () => {
+    expect(configError({ tenantID: undefined }).message).toContain('Did you mean `tenantId`?');
+  });
+
+  it('every documented key is accepted', () => {
+    expect(() =>
+      validateConfig(
+        mailerConfig({
+          secretName: 'n',
+          secretExpiresAt: '2030-01-01',
+          cloud: 'global',
+          timeoutMs: 1000,
+          tls: {},
+          proxy: 'http://proxy.example:3128',
+          saveToSentItems: false,
+          logger: {},
+          retry: { maxRetries: 1, maxDelayMs: 10 },
+          maxConcurrency: 2,
+        }) as O365OAuthMailerConfig,
+      ),
+    ).not.toThrow();
+  });
+});
+
+describe('missing is reported as missing, wrong as wrong', () => {
+  it.each([
+    ['tenantId', 1],
+    ['clientId', 1],
+    ['sender', 6],
+  ] as const)('%s', (field, step) => {
+    for (const missing of [undefined, null, '', '   ']) {
+      const err = configError({ [field]: missing });
+      expect(err.message).toBe(`Invalid configuration: \`${field}\` is missing.`);
+      expect(err.step).toBe(step);
+      expect(err.fix).toContain(`Set \`${field}\``);
+    }
+    const wrong = configError({ [field]: 'not right' });
+    expect(wrong.message).toMatch(new RegExp(`^Invalid configuration: \`${field}\` is "not right"; it must be `));
+    expect(configError({ [field]: 42 }).message).toContain(`\`${field}\` is a number; it must be`);
   });
 });

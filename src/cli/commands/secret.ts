@@ -1,3 +1,4 @@
+import { didYouMean } from '../../config/did-you-mean';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { looksLikeGuid } from '../../errors/catalogue';
@@ -103,7 +104,10 @@ export async function secretCommand(argv: string[], ctx: CliContext): Promise<nu
     ctx.out(SECRET_HELP);
     return 0;
   }
-  if (sub !== 'set' && sub !== 'delete') throw new UsageError(`Unknown subcommand ${JSON.stringify(sub)}: use \`secret set\` or \`secret delete\`.`, 'secret');
+  if (sub !== 'set' && sub !== 'delete') {
+    const guess = didYouMean(sub, ['set', 'delete']);
+    throw new UsageError(`Unknown subcommand ${JSON.stringify(sub)}: use \`secret set\` or \`secret delete\`.${guess !== undefined ? ` Did you mean \`secret ${guess}\`?` : ''}`, 'secret');
+  }
   const command = `secret ${sub}`;
   const values = parseCommandArgs(rest, OPTIONS, command);
   if (flag(values, 'help')) {

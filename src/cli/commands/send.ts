@@ -6,6 +6,7 @@ import { HELP_OPTION, flag, list, parseCommandArgs, str } from '../args';
 import { CONFIG_HELP, CONFIG_OPTIONS, createMailer, resolveMailerConfig } from '../config';
 import { formatError, formatSendResult, progressLine } from '../format';
 import { UsageError, type CliContext } from '../io';
+import { errorJsonForShell } from '../wording';
 
 export const SEND_HELP = `Usage: o365-mailer send --to <address> [--to …] [--cc …] [--bcc …] --subject <text>
                         (--text <body> | --html <body> | --html-file <path>) [--attach <file> …] [--json]
@@ -109,7 +110,7 @@ export async function sendCommand(argv: string[], ctx: CliContext): Promise<numb
   } catch (e) {
     if (barShown) ctx.err('\n');
     const error = e instanceof MailerError ? e : new MailerError({ code: 'UNKNOWN', message: scrub(String((e as Error)?.message ?? e), ctx.secrets) }, ctx.secrets);
-    if (json) ctx.out(`${JSON.stringify({ ok: false, error: error.toJSON() }, null, 2)}\n`);
+    if (json) ctx.out(`${JSON.stringify({ ok: false, error: errorJsonForShell(error) }, null, 2)}\n`);
     else ctx.err(formatError(error, ctx.errColor, error.code === 'DELIVERY_UNKNOWN' ? 'Delivery unknown' : 'Not sent'));
     // A message the library refuses before any request (no HTTP status) is a usage error, like a bad flag.
     return error.code === 'MESSAGE_INVALID' && error.status === undefined ? 2 : 1;

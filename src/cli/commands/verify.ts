@@ -5,6 +5,7 @@ import { HELP_OPTION, flag, parseCommandArgs, str } from '../args';
 import { CONFIG_HELP, CONFIG_OPTIONS, createMailer, resolveMailerConfig } from '../config';
 import { formatChecklist, formatError } from '../format';
 import type { CliContext } from '../io';
+import { errorJsonForShell, reportForShell } from '../wording';
 
 export const VERIFY_HELP = `Usage: o365-mailer verify [--to <address>] [--json] [configuration]
 
@@ -29,15 +30,6 @@ Exit codes: 0 no check failed (warnings and skips allowed), 1 a check failed, 2 
 
 const OPTIONS = { ...CONFIG_OPTIONS, ...HELP_OPTION, to: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-/** The library names its options (`to`, `secretExpiresAt`); on the command line they are flags. */
-function forTheCommandLine(report: VerifyReport): VerifyReport {
-  const words = (text: string) => text.replace(/`secretExpiresAt`/g, '`--secret-expires-at`').replace(/([Pp])ass `to`/g, '$1ass `--to`').replace(/verify with `to`/g, 'verify with `--to`');
-  return {
-    ...report,
-    checks: report.checks.map((c) => ({ ...c, message: words(c.message), ...(c.fix !== undefined ? { fix: words(c.fix) } : {}) })),
-  };
-}
-
 export async function verifyCommand(argv: string[], ctx: CliContext): Promise<number> {
   const values = parseCommandArgs(argv, OPTIONS, 'verify');
   if (flag(values, 'help')) {
@@ -54,12 +46,12 @@ export async function verifyCommand(argv: string[], ctx: CliContext): Promise<nu
   } catch (e) {
     // verify() turns setup and network problems into report lines; what remains is cancellation or a bug.
     const error = e instanceof MailerError ? e : new MailerError({ code: 'UNKNOWN', message: scrub(String((e as Error)?.message ?? e), ctx.secrets) }, ctx.secrets);
-    if (json) ctx.out(`${JSON.stringify({ ok: false, error: error.toJSON() }, null, 2)}\n`);
+    if (json) ctx.out(`${JSON.stringify({ ok: false, error: errorJsonForShell(error) }, null, 2)}\n`);
     else ctx.err(formatError(error, ctx.errColor, 'Verification stopped'));
     return 1;
   } finally {
     await mailer.close();
   }
-  ctx.out(json ? `${JSON.stringify(report, null, 2)}\n` : formatChecklist(forTheCommandLine(report), ctx.color));
+  ctx.out(json ? `${JSON.stringify(reportForShell(report), null, 2)}\n` : formatChecklist(report, ctx.color));
   return report.ok ? 0 : 1;
 }
