@@ -28,9 +28,13 @@ export class AssertionCredential implements Credential {
   readonly #source: AssertionSource;
   readonly #hooks: CredentialHooks;
 
-  constructor(source: AssertionSource, hooks: CredentialHooks) {
+  readonly #timeoutMs: number;
+
+  /** `timeoutMs` bounds the clientAssertion function: one that never settles fails instead of hanging every send. */
+  constructor(source: AssertionSource, hooks: CredentialHooks, timeoutMs = 30_000) {
     this.#source = source;
     this.#hooks = hooks;
+    this.#timeoutMs = timeoutMs;
     this.kind = 'file' in source ? 'federated-token-file' : 'assertion';
     this.description = 'file' in source ? `the federated token from ${source.file}` : 'the configured client assertion';
     if ('assertion' in source && typeof source.assertion === 'string') hooks.protect(source.assertion);
@@ -53,11 +57,21 @@ export class AssertionCredential implements Credential {
     } else if (typeof source.assertion === 'string') {
       value = source.assertion;
     } else {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        value = await source.assertion();
+        const fn = source.assertion;
+        value = await Promise.race([
+          Promise.resolve().then(fn),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`it did not return within ${this.#timeoutMs} ms (timeoutMs)`)), this.#timeoutMs);
+            timer.unref?.();
+          }),
+        ]);
       } catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
         throw unavailable(`The clientAssertion function failed: ${detail}. No token was requested and nothing was sent.`, FUNCTION_FIX, error);
+      } finally {
+        clearTimeout(timer);
       }
     }
     if (typeof value !== 'string' || value.trim().split('.').length !== 3) {

@@ -49,7 +49,7 @@ export function createCredential(config: ResolvedConfig, hooks: CredentialHooks)
     case 'certificate':
       return new CertificateCredential(config.clientCertificate!, hooks);
     case 'assertion':
-      return new AssertionCredential({ assertion: config.clientAssertion! }, hooks);
+      return new AssertionCredential({ assertion: config.clientAssertion! }, hooks, config.timeoutMs);
     case 'federated-token-file':
       return new AssertionCredential({ file: config.federatedTokenFile! }, hooks);
     case 'managed-identity':
