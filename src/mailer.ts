@@ -9,9 +9,11 @@ import type { SecretCredential } from './auth/secret-credential';
 import { TokenProvider, type AccessToken } from './auth/token-provider';
 import { safeLogger } from './config/safe-logger';
 import type { Logger, O365OAuthMailerConfig } from './config/types';
+import { readOwnConfig, readOwnMessage, readOwnOptions, refusing } from './config/own-properties';
 import { validateConfig, type ResolvedConfig } from './config/validate';
 import { catalogued, looksLikeGuid, type CatalogueContext } from './errors/catalogue';
 import { MailerError } from './errors/mailer-error';
+import { unexpected } from './errors/unexpected';
 import { sendViaDraft } from './graph/draft-sender';
 import { GraphApi } from './graph/graph-api';
 import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
@@ -66,7 +68,7 @@ export class O365OAuthMailer {
    * @throws MailerError `CONFIG_INVALID` naming the field, the setup step and a fix.
    */
   constructor(config: O365OAuthMailerConfig) {
-    this.#config = validateConfig(config, process.env);
+    this.#config = refusing('CONFIG_INVALID', () => validateConfig(readOwnConfig(config), process.env));
     this.#credential = createCredential(this.#config, {
       protect: (value) => {
         if (value && !this.#secrets.includes(value)) this.#secrets.push(value);
@@ -141,12 +143,20 @@ export class O365OAuthMailer {
    * @throws MailerError with a stable `code`, and `step`/`fix` for setup problems.
    */
   async send(message: MailMessage, options: SendOptions = {}): Promise<SendResult> {
+    try {
+      return await this.#send(refusing('MESSAGE_INVALID', () => readOwnMessage(message)), readOwnOptions(options ?? {}));
+    } catch (error) {
+      throw unexpected(error, 'sending', this.#secrets);
+    }
+  }
+
+  async #send(message: MailMessage, options: SendOptions): Promise<SendResult> {
     const fileAccessOption: unknown = options.disableFileAccess;
     if (fileAccessOption !== undefined && typeof fileAccessOption !== 'boolean') {
       throw invalid('disableFileAccess', 'must be true or false.', 'Set the send option disableFileAccess to true or false, or leave it out.');
     }
     const disableFileAccess = fileAccessOption ?? this.#config.disableFileAccess;
-    const normalized = normalizeMessage(message, { disableFileAccess });
+    const normalized = refusing('MESSAGE_INVALID', () => normalizeMessage(message, { disableFileAccess }));
     const { signal } = options;
     if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
     if (normalized.mimeReasons?.[0] === 'raw') return this.#sendRaw(message, options);

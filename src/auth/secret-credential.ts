@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/validate';
 import { catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
+import { readSecretStore } from '../secrets/read-secret-store';
 import type { Credential, CredentialExpiry, CredentialHooks } from './credential';
 import { createMsalApp, type MsalAppOptions, type TokenClient } from './msal-app';
 
@@ -12,11 +13,11 @@ import { createMsalApp, type MsalAppOptions, type TokenClient } from './msal-app
 export class SecretCredential implements Credential {
   readonly kind: 'secret' | 'secret-store';
   readonly description: string;
-  readonly #config: Pick<ResolvedConfig, 'clientSecret' | 'secretStore' | 'secretName' | 'secretExpiresAt'>;
+  readonly #config: Pick<ResolvedConfig, 'clientSecret' | 'secretStore' | 'secretName' | 'secretExpiresAt' | 'timeoutMs'>;
   readonly #hooks: CredentialHooks;
   #current: string | undefined;
 
-  constructor(config: Pick<ResolvedConfig, 'clientSecret' | 'secretStore' | 'secretName' | 'secretExpiresAt'>, hooks: CredentialHooks) {
+  constructor(config: Pick<ResolvedConfig, 'clientSecret' | 'secretStore' | 'secretName' | 'secretExpiresAt' | 'timeoutMs'>, hooks: CredentialHooks) {
     this.#config = config;
     this.#hooks = hooks;
     this.kind = config.clientSecret !== undefined ? 'secret' : 'secret-store';
@@ -60,7 +61,9 @@ export class SecretCredential implements Credential {
   }
 
   async #read(): Promise<string | undefined> {
-    const value = await this.#config.secretStore?.get(this.#config.secretName);
+    const store = this.#config.secretStore;
+    // Bounded by timeoutMs, and any failure of the store becomes a MailerError (readSecretStore).
+    const value = store ? await readSecretStore(store, this.#config.secretName, this.#config.timeoutMs) : undefined;
     if (value) this.#hooks.protect(value);
     return value || undefined;
   }

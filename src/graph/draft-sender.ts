@@ -50,9 +50,17 @@ export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   const messagePath = `${userPath}/messages/${encodeURIComponent(id)}`;
   const totalBytes = o.attachments.reduce((sum, a) => sum + a.size, 0);
   let sentBytes = 0;
+  let progressFailed = false;
   const progress = (bytes: number) => {
     sentBytes += bytes;
-    o.onProgress?.({ sentBytes, totalBytes });
+    if (!o.onProgress || progressFailed) return;
+    try {
+      o.onProgress({ sentBytes, totalBytes });
+    } catch (err) {
+      // The caller's callback is told about progress; it never decides whether or what is sent.
+      progressFailed = true;
+      o.logger.warn?.('options.onProgress threw; it is not called again for this message.', { error: String((err as Error)?.message ?? err) });
+    }
   };
   try {
     for (const attachment of o.attachments) {

@@ -3,6 +3,7 @@ import type { TokenProvider } from '../auth/token-provider';
 import type { Logger } from '../config/types';
 import { catalogued, fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
+import { unexpected } from '../errors/unexpected';
 import { TransportError } from '../http/transport-error';
 import { abortedError, sleep } from '../reliability/abortable';
 import type { MailboxLimiter } from '../reliability/mailbox-limiter';
@@ -122,7 +123,7 @@ export class GraphRunner {
         }, op.signal);
       } catch (err) {
         if (err instanceof MailerError) throw err;
-        if (!(err instanceof TransportError)) throw this.#error({ code: 'UNKNOWN', message: `Unexpected failure while ${op.doing}.`, cause: err });
+        if (!(err instanceof TransportError)) throw unexpected(err, op.doing, this.#o.secrets());
         if (err.failure === 'aborted' || op.signal?.aborted) {
           if (!op.couldDeliver) throw abortedError(op.doing);
           // Cancelled with the request on its way: Graph may have processed it, so "nothing was sent" would be wrong.

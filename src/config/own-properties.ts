@@ -1,0 +1,171 @@
+import { Readable } from 'node:stream';
+import { MailerError } from '../errors/mailer-error';
+
+/** How {@link ownSnapshot} reports what it refuses. */
+export interface SnapshotOptions {
+  /** `CONFIG_INVALID` for the configuration, `MESSAGE_INVALID` for a message. */
+  code: 'CONFIG_INVALID' | 'MESSAGE_INVALID';
+  /** The fix sentence of every refusal. */
+  fix: string;
+  /**
+   * Whether the plain object or array at `path` (e.g. `config.cloud`) is copied too; objects that are not copied are
+   * kept as they are (stores, caches, loggers). @default every plain object and array
+   */
+  deep?: (path: string) => boolean;
+}
+
+const MAX_DEPTH = 12;
+
+function describeError(error: unknown): string {
+  try {
+    return String((error as Error)?.message ?? error);
+  } catch {
+    return 'an error that cannot be printed';
+  }
+}
+
+/**
+ * Objects that are values in their own right and are kept as they are: bytes, streams, dates, URLs, collections
+ * (a `Map` of headers is refused later, by name), signals. Every other object is data, read through its own
+ * properties only, whatever its prototype.
+ */
+function isValueObject(value: object, fail: (problem: string) => MailerError): boolean {
+  try {
+    return (
+      ArrayBuffer.isView(value) ||
+      value instanceof ArrayBuffer ||
+      value instanceof Readable ||
+      (typeof ReadableStream === 'function' && value instanceof ReadableStream) ||
+      value instanceof Date ||
+      value instanceof URL ||
+      value instanceof Map ||
+      value instanceof Set ||
+      value instanceof AbortSignal ||
+      value instanceof Promise
+    );
+  } catch (error) {
+    throw fail(`could not be read (${describeError(error)})`);
+  }
+}
+
+/**
+ * A copy of `value` that holds only its **own** enumerable string-keyed properties, read once, recursively for
+ * objects and arrays whatever their prototype; values such as Buffers, streams and Dates are kept as they are
+ * (`options.deep` can keep more, e.g. the stores in a configuration). Copied objects have a
+ * null prototype, so nothing inherited (a polluted `Object.prototype.path`, or a `__proto__` key that
+ * `Object.assign` turned into a prototype) can reach the library afterwards.
+ *
+ * Everything that would otherwise escape as a raw `TypeError` becomes a {@link MailerError} naming the field: a
+ * getter or Proxy trap that throws, a BigInt or Symbol value, a structure nested deeper than 12 levels (a cycle).
+ *
+ * @example
+ * ```ts
+ * const message = ownSnapshot(input, 'message', { code: 'MESSAGE_INVALID', fix: 'Pass a plain object.' })
+ * ```
+ */
+export function ownSnapshot<T>(value: T, path: string, options: SnapshotOptions, depth = 0): T {
+  const fail = (field: string) => (problem: string) =>
+    new MailerError({ code: options.code, message: `\`${field}\` ${problem}`, fix: options.fix });
+  if (typeof value === 'bigint' || typeof value === 'symbol') throw fail(path)(`is a ${typeof value}, which no field accepts.`);
+  if (typeof value !== 'object' || value === null) return value;
+  if (isValueObject(value, fail(path))) return value;
+  if (depth > 0 && options.deep && !options.deep(path)) return value;
+  if (depth >= MAX_DEPTH) throw fail(path)(`is nested more than ${MAX_DEPTH} levels deep (a cycle?).`);
+  let keys: Array<string | symbol>;
+  let array: boolean;
+  try {
+    array = Array.isArray(value);
+    keys = Reflect.ownKeys(value);
+  } catch (error) {
+    throw fail(path)(`could not be read (${describeError(error)}).`);
+  }
+  const out: Record<string, unknown> | unknown[] = array ? [] : Object.create(null);
+  for (const key of keys) {
+    if (typeof key !== 'string' || (array && key === 'length')) continue;
+    const field = array ? `${path}[${key}]` : `${path}.${key}`;
+    let descriptor: PropertyDescriptor | undefined;
+    let item: unknown;
+    try {
+      descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+      if (!descriptor?.enumerable) continue;
+      item = 'value' in descriptor ? descriptor.value : descriptor.get?.call(value);
+    } catch (error) {
+      throw fail(field)(`threw when read (${describeError(error)}).`);
+    }
+    if (array && !/^(0|[1-9]\d*)$/.test(key)) continue;
+    (out as Record<string, unknown>)[key] = ownSnapshot(item, field, options, depth + 1);
+  }
+  return out as T;
+}
+
+const CONFIG_FIX = 'Pass the configuration as a plain object of plain values (strings, numbers, booleans, Dates, Buffers, your store and cache objects).';
+
+/**
+ * The mailer's configuration as {@link ownSnapshot} reads it: own properties only, `cloud`, `tls`, `retry`,
+ * `clientCertificate` and `managedIdentity`
+ * copied, every other object (stores, caches, logger, certificates) kept as it is. Anything else that goes wrong
+ * while reading it is `CONFIG_INVALID` too, never a raw `TypeError`.
+ *
+ * @example
+ * ```ts
+ * const config = readOwnConfig(Object.assign({}, JSON.parse(userJson)))
+ * ```
+ */
+export function readOwnConfig<T>(config: T): T {
+  return ownSnapshot(config, 'config', {
+    code: 'CONFIG_INVALID',
+    fix: CONFIG_FIX,
+    deep: (path) => ['config.cloud', 'config.tls', 'config.retry', 'config.clientCertificate', 'config.managedIdentity'].includes(path),
+  });
+}
+
+/**
+ * Runs `fn` (validation) and turns anything but a {@link MailerError} it throws into `code`, carrying the
+ * underlying message.
+ *
+ * @example
+ * ```ts
+ * const resolved = refusing('CONFIG_INVALID', () => validateConfig(config))
+ * ```
+ */
+export function refusing<T>(code: 'CONFIG_INVALID' | 'MESSAGE_INVALID', fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof MailerError) throw error;
+    throw new MailerError({
+      code,
+      message: `The ${code === 'CONFIG_INVALID' ? 'configuration' : 'message'} could not be read: ${describeError(error)}.`,
+      fix: code === 'CONFIG_INVALID' ? CONFIG_FIX : MESSAGE_FIX,
+      cause: error,
+    });
+  }
+}
+
+const MESSAGE_FIX = 'Pass the message as a plain object of plain values (strings, arrays, Buffers, streams), without getters or Proxies that throw.';
+
+/**
+ * A message as {@link ownSnapshot} reads it: own properties only, recursively for plain objects and arrays
+ * (addresses, attachments, headers), Buffers and streams kept as they are.
+ *
+ * @example
+ * ```ts
+ * const message = readOwnMessage(Object.assign({}, JSON.parse('{"__proto__":{"attachments":[{"path":"/etc/passwd"}]}}')))
+ * message.attachments // undefined
+ * ```
+ */
+export function readOwnMessage<T>(message: T): T {
+  return ownSnapshot(message, 'message', { code: 'MESSAGE_INVALID', fix: MESSAGE_FIX });
+}
+
+/**
+ * Send options read once, own properties only (the signal and callbacks kept as they are).
+ *
+ * @example
+ * ```ts
+ * const { signal, onProgress } = readOwnOptions(options)
+ * ```
+ */
+export function readOwnOptions<T>(options: T): T {
+  return ownSnapshot(options, 'options', { code: 'CONFIG_INVALID', fix: 'Pass send options as a plain object: { signal, onProgress }.', deep: () => false });
+}
