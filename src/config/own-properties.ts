@@ -102,8 +102,7 @@ const CONFIG_FIX = 'Pass the configuration as a plain object of plain values (st
 
 /**
  * The mailer's configuration as {@link ownSnapshot} reads it: own properties only, `cloud`, `tls`, `retry`,
- * `clientCertificate` and `managedIdentity`
- * copied, every other object (stores, caches, logger, certificates) kept as it is. Anything else that goes wrong
+ * `clientCertificate` and `managedIdentity` copied, every other object (stores, caches, logger) kept as it is. Anything else that goes wrong
  * while reading it is `CONFIG_INVALID` too, never a raw `TypeError`.
  *
  * @example
