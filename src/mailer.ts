@@ -20,7 +20,8 @@ import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
 import { sendMime } from './graph/mime-sender';
 import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
-import { requestLog } from './http/request-log';
+import { combineObservers, requestLog } from './http/request-log';
+import { Telemetry } from './telemetry/telemetry';
 import { resolveAttachments } from './message/attachments';
 import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
 import { generateMessageId } from './message/message-id';
@@ -62,6 +63,7 @@ export class O365OAuthMailer {
   readonly #cachePlugin: MailerCachePlugin | undefined;
   readonly #credential: Credential;
   readonly #composer = new MimeComposer();
+  readonly #telemetry: Telemetry;
   #app: Promise<TokenClient> | undefined;
 
   /**
@@ -76,12 +78,13 @@ export class O365OAuthMailer {
     });
     const secrets = () => this.#secrets;
     this.#logger = safeLogger(this.#config.logger, secrets);
+    this.#telemetry = new Telemetry(this.#config.telemetry, this.#config.sender);
     this.#http = new HttpClient({
       timeoutMs: this.#config.timeoutMs,
       ...(this.#config.ca !== undefined ? { ca: this.#config.ca } : {}),
       ...(this.#config.proxy !== undefined ? { proxy: this.#config.proxy } : {}),
       ...(this.#config.noProxy !== undefined ? { noProxy: this.#config.noProxy } : {}),
-      ...optional('observer', requestLog(this.#logger)),
+      ...optional('observer', combineObservers(requestLog(this.#logger), this.#telemetry.enabled ? this.#telemetry.httpObserver : undefined)),
     });
     this.#network = new MsalNetworkModule(this.#http);
     const context = () => this.#context();
@@ -96,6 +99,7 @@ export class O365OAuthMailer {
       : undefined;
     const plugin = this.#cachePlugin;
     this.#tokens = new TokenProvider({
+      observe: (fn, fresh) => this.#telemetry.token(fn, fresh),
       app: () => this.#msalApp(),
       reload: async (error) => {
         if (!(await this.#credential.reload(error))) return false;
@@ -142,12 +146,14 @@ export class O365OAuthMailer {
    * ```
    * @throws MailerError with a stable `code`, and `step`/`fix` for setup problems.
    */
-  async send(message: MailMessage, options: SendOptions = {}): Promise<SendResult> {
-    try {
-      return await this.#send(refusing('MESSAGE_INVALID', () => readOwnMessage(message)), readOwnOptions(options ?? {}));
-    } catch (error) {
-      throw unexpected(error, 'sending', this.#secrets);
-    }
+  send(message: MailMessage, options: SendOptions = {}): Promise<SendResult> {
+    return this.#telemetry.send(async () => {
+      try {
+        return await this.#send(refusing('MESSAGE_INVALID', () => readOwnMessage(message)), readOwnOptions(options ?? {}));
+      } catch (error) {
+        throw unexpected(error, 'sending', this.#secrets);
+      }
+    });
   }
 
   async #send(message: MailMessage, options: SendOptions): Promise<SendResult> {
@@ -281,6 +287,10 @@ export class O365OAuthMailer {
    * ```
    */
   verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    return this.#telemetry.verify(() => this.#verify(options));
+  }
+
+  #verify(options: VerifyOptions): Promise<VerifyReport> {
     return runVerify(
       {
         config: this.#config,

@@ -50,6 +50,8 @@ export interface TokenProviderOptions {
   lock?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The clock. @default Date.now */
   now?: () => number;
+  /** Wraps each acquisition (tracing). `fresh` is true when every cache is bypassed. */
+  observe?: <T>(acquisition: () => Promise<T>, fresh: boolean) => Promise<T>;
 }
 
 /** Retries of a token request that could not connect, and the first wait (doubled each time). */
@@ -83,16 +85,21 @@ export class TokenProvider {
       return Promise.resolve(current);
     }
     if (request.fresh || request.replacing !== undefined) {
-      this.#fresh ??= this.#acquire(true).finally(() => {
+      this.#fresh ??= this.#observed(true).finally(() => {
         this.#fresh = undefined;
       });
       return raceAbort(this.#fresh, request.signal, 'requesting a token');
     }
     if (usable) return Promise.resolve(current);
-    this.#cached ??= this.#acquire(false).finally(() => {
+    this.#cached ??= this.#observed(false).finally(() => {
       this.#cached = undefined;
     });
     return raceAbort(this.#cached, request.signal, 'requesting a token');
+  }
+
+  #observed(skipCache: boolean): Promise<AccessToken> {
+    const observe = this.#options.observe;
+    return observe ? observe(() => this.#acquire(skipCache), skipCache) : this.#acquire(skipCache);
   }
 
   async #acquire(skipCache: boolean): Promise<AccessToken> {

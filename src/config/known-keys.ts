@@ -31,6 +31,7 @@ export const CONFIG_KEYS = [
   'clientAssertion',
   'federatedTokenFile',
   'managedIdentity',
+  'telemetry',
 ] as const satisfies ReadonlyArray<keyof O365OAuthMailerConfig>;
 
 /** Keys of the nested option objects, checked the same way. */
@@ -40,6 +41,7 @@ export const NESTED_CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
   cloud: ['authorityHost', 'graphEndpoint'],
   clientCertificate: ['path', 'passphrase', 'sendX5c', 'privateKey', 'certificate'],
   managedIdentity: ['clientId'],
+  telemetry: ['enabled', 'includeMailbox', 'tracerProvider', 'meterProvider'],
 };
 
 type Unlisted = Exclude<keyof O365OAuthMailerConfig, (typeof CONFIG_KEYS)[number]>;

@@ -19,6 +19,29 @@ export interface TlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
+/**
+ * OpenTelemetry settings. Spans and metrics are emitted through `@opentelemetry/api` when it is installed (an
+ * optional peer dependency); without it nothing is loaded and nothing changes. See docs/observability.md.
+ *
+ * @example
+ * ```ts
+ * const mailer = new O365OAuthMailer({ ...config, telemetry: { includeMailbox: true } })
+ * ```
+ */
+export interface TelemetryOptions {
+  /** Emit spans and metrics when `@opentelemetry/api` is installed. @default true */
+  enabled?: boolean;
+  /**
+   * Put the sender mailbox on spans and metrics as `o365.mailbox`. Off by default: a mailbox name is personal data
+   * in many deployments. Recipients, subjects and secrets are never recorded. @default false
+   */
+  includeMailbox?: boolean;
+  /** Where spans go. @default the global tracer provider (`trace.setGlobalTracerProvider`) */
+  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  /** Where metrics go. @default the global meter provider (`metrics.setGlobalMeterProvider`) */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
+}
+
 /** How throttling and provably-unsent failures are retried. Nothing that may have been delivered is ever retried. */
 export interface RetryOptions {
   /** Retries after the first attempt. @default 3 */
@@ -164,8 +187,14 @@ export interface O365OAuthMailerConfig {
    * `send(message, { disableFileAccess })` overrides it per message. @default false
    */
   disableFileAccess?: boolean;
-  /** Where log lines go. @default silent */
+  /**
+   * Where log lines go: `info` and `warn` for what the mailer does (acceptance, retries, token refreshes), `debug`
+   * for one line per HTTP request (method, host, path without the query string, status, request-id, duration).
+   * Secrets and tokens are removed first. @default silent
+   */
   logger?: Logger;
+  /** OpenTelemetry spans and metrics (when `@opentelemetry/api` is installed). @default enabled, without the mailbox name */
+  telemetry?: TelemetryOptions;
   /** Retry policy for throttling and provably-unsent failures. */
   retry?: RetryOptions;
   /** Requests in flight at once against the sender mailbox (Exchange allows 4). @default 4 */

@@ -3,7 +3,7 @@ import { MailerError } from '../errors/mailer-error';
 import { CATALOGUE } from '../errors/catalogue';
 import { CLOUDS, type CloudName, type ResolvedCloud } from './clouds';
 import { assertKnownKeys } from './known-keys';
-import type { ClientCertificate, Logger, O365OAuthMailerConfig } from './types';
+import type { ClientCertificate, Logger, O365OAuthMailerConfig, TelemetryOptions } from './types';
 import { defaultSecretName, type SecretStore } from '../secrets/secret-store';
 import type { TokenCache } from '../token-cache/token-cache';
 
@@ -37,6 +37,7 @@ export interface ResolvedConfig {
   maxDelayMs: number;
   maxConcurrency: number;
   tokenCache?: TokenCache;
+  telemetry: TelemetryOptions;
 }
 
 /** The credential keys of the configuration; exactly one of them is given. */
@@ -284,6 +285,17 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   const maxRetries = positiveInt('retry.maxRetries', config.retry?.maxRetries, 3, 0, 20);
   const maxDelayMs = positiveInt('retry.maxDelayMs', config.retry?.maxDelayMs, 60_000, 0, 3_600_000);
   const maxConcurrency = positiveInt('maxConcurrency', config.maxConcurrency, 4, 1, 4);
+  const telemetry = config.telemetry ?? {};
+  if (!isObject(telemetry)) throw invalid('telemetry', 'must be { enabled, includeMailbox, tracerProvider, meterProvider }.', 'Pass telemetry: { includeMailbox: true } or leave it out.');
+  for (const key of ['enabled', 'includeMailbox'] as const) {
+    if (telemetry[key] !== undefined && typeof telemetry[key] !== 'boolean') throw invalid(`telemetry.${key}`, 'must be true or false.', `Set telemetry.${key} to true or false, or leave it out.`);
+  }
+  if (telemetry.tracerProvider !== undefined && typeof (telemetry.tracerProvider as { getTracer?: unknown })?.getTracer !== 'function') {
+    throw invalid('telemetry.tracerProvider', 'must be an OpenTelemetry TracerProvider (with getTracer).', 'Pass a TracerProvider from the OpenTelemetry SDK, or leave it out for the global one.');
+  }
+  if (telemetry.meterProvider !== undefined && typeof (telemetry.meterProvider as { getMeter?: unknown })?.getMeter !== 'function') {
+    throw invalid('telemetry.meterProvider', 'must be an OpenTelemetry MeterProvider (with getMeter).', 'Pass a MeterProvider from the OpenTelemetry SDK, or leave it out for the global one.');
+  }
   if (config.tokenCache !== undefined && (!isObject(config.tokenCache) || typeof config.tokenCache.get !== 'function' || typeof config.tokenCache.set !== 'function')) {
     throw invalid('tokenCache', 'must implement TokenCache (get, set).', 'Pass one of the built-in caches, e.g. new RedisTokenCache({ url }).');
   }
@@ -299,6 +311,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     timeoutMs,
     saveToSentItems: config.saveToSentItems ?? true,
     disableFileAccess: config.disableFileAccess ?? false,
+    telemetry: telemetry as TelemetryOptions,
     logger: config.logger ?? {},
     maxRetries,
     maxDelayMs,

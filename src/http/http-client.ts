@@ -26,8 +26,8 @@ export interface HttpRequestStart {
   method: HttpRequest['method'];
   /** The full URL. Observers must drop its query string (an upload URL's carries a token). */
   url: string;
-  /** The body's size in bytes, when known. */
-  requestBytes?: number;
+  /** The body's size in bytes, when known (computed on demand: it costs a pass over a string body). */
+  requestBytes(): number | undefined;
 }
 
 /** How a request ended. */
@@ -119,8 +119,7 @@ export class HttpClient {
     }
     const dispatcher = this.#dispatcherFor(req.url);
     if (dispatcher) init.dispatcher = dispatcher;
-    const requestBytes = this.#observer ? bodyBytes(req) : undefined;
-    const ended = this.#observer?.({ method: req.method, url: req.url, ...(requestBytes !== undefined ? { requestBytes } : {}) });
+    const ended = this.#observer?.({ method: req.method, url: req.url, requestBytes: () => bodyBytes(req) });
     const started = ended ? performance.now() : 0;
     try {
       const res = await fetchImpl(req.url, init);
