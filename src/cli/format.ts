@@ -98,6 +98,7 @@ export function formatSendResult(result: SendResult, sender: string, color: bool
     `${p.green(SYMBOLS.pass)} Sent from ${sender} to ${n} recipient${n === 1 ? '' : 's'} via ${result.route === 'draft' ? 'a draft with uploaded attachments' : 'sendMail'} (${result.attempts} attempt${result.attempts === 1 ? '' : 's'}).`,
     `    Accepted: ${result.accepted.join(', ')}`,
   ];
+  if (result.messageId) lines.push(`    Message-ID: ${result.messageId}`);
   if (result.requestId) lines.push(`    Request ID: ${result.requestId}`);
   return lines.join('\n') + '\n';
 }

@@ -71,6 +71,21 @@ function headerParam(a: ParsedMail['attachments'][number], name: string): string
   return ct?.params?.[name];
 }
 
+/** Decodes RFC 2047 encoded words (`=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=`); whitespace between two of them goes. */
+export function decodeWords(value: string): string {
+  return value.replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=(?:\s+(?==\?[^?\s]+\?[BbQq]\?))?/g, (word, charset: string, encoding: string, data: string) => {
+    const bytes =
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64')
+        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+    try {
+      return new TextDecoder(charset.split('*')[0]).decode(bytes);
+    } catch {
+      return word;
+    }
+  });
+}
+
 function toParsedMessage(mail: ParsedMail, mime: Buffer): ParsedMessage {
   const to = addresses(mail.to);
   const cc = addresses(mail.cc);
@@ -91,7 +106,11 @@ function toParsedMessage(mail: ParsedMail, mime: Buffer): ParsedMessage {
       alternatives.push({ contentType: a.contentType, content: a.content.toString('utf8') });
       continue;
     }
+    const partHeaders = [...a.headers.entries()]
+      .filter(([name, value]) => typeof value === 'string' && !/^content-(type|disposition|id|transfer-encoding)$/.test(name))
+      .map(([name, value]) => ({ name, value: value as string }));
     attachments.push({
+      ...(partHeaders.length > 0 ? { headers: partHeaders } : {}),
       name: a.filename ?? '',
       contentType: a.contentType || 'application/octet-stream',
       size: a.content.length,
@@ -100,9 +119,10 @@ function toParsedMessage(mail: ParsedMail, mime: Buffer): ParsedMessage {
       content: a.content,
     });
   }
+  // Header values as the recipient reads them: unfolded, encoded words (RFC 2047) decoded.
   const headers = mail.headerLines.map((h) => {
     const colon = h.line.indexOf(':');
-    return { name: h.line.slice(0, colon), value: h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() };
+    return { name: h.line.slice(0, colon), value: decodeWords(h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim()) };
   });
   const text = typeof mail.text === 'string' ? mail.text : undefined;
   const html = typeof mail.html === 'string' ? mail.html : undefined;

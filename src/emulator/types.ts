@@ -202,6 +202,8 @@ export interface EmulatorAttachment {
   contentId?: string;
   /** The decoded bytes. */
   content: Buffer;
+  /** MIME only: the part's other headers (lower-case names; not Content-Type, -Disposition, -ID, -Transfer-Encoding). */
+  headers?: Array<{ name: string; value: string }>;
 }
 
 /** A message the emulator accepted for delivery. */

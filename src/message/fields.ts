@@ -1,3 +1,4 @@
+import { didYouMean } from '../config/did-you-mean';
 import { invalid } from './validation';
 
 /** Every field of {@link MailMessage} that `send()` honours. */
@@ -87,26 +88,6 @@ const REFUSED_ATTACHMENT_FIELDS: Readonly<Record<string, { why: string; fix: str
   },
 };
 
-/** The closest known name to a mistyped one (same letters ignoring case, or one edit away), for the fix. */
-function closest(name: string, known: ReadonlySet<string>): string | undefined {
-  const lower = name.toLowerCase();
-  for (const k of known) if (k.toLowerCase() === lower) return k;
-  for (const k of known) {
-    const kl = k.toLowerCase();
-    if (kl === `${lower}s` || lower === `${kl}s`) return k;
-    if (Math.abs(kl.length - lower.length) <= 1 && editDistanceAtMostOne(kl, lower)) return k;
-  }
-  return undefined;
-}
-
-function editDistanceAtMostOne(a: string, b: string): boolean {
-  if (a.length > b.length) [a, b] = [b, a];
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
-  return a.slice(i) === b.slice(i + 1);
-}
-
 function checkFields(
   value: Record<string, unknown>,
   prefix: string,
@@ -120,7 +101,8 @@ function checkFields(
     const field = `${prefix}${key}`;
     const why = Object.prototype.hasOwnProperty.call(refused, key) ? refused[key] : undefined;
     if (why) throw invalid(field, why.why, why.fix);
-    const guess = closest(key, known);
+    // Longest first, so that a cut-off name (`contentTyp`) means `contentType`, not `content`.
+    const guess = didYouMean(key, [...known].sort((a, b) => b.length - a.length));
     throw invalid(
       field,
       `is not a field of ${kind}${guess ? ` (did you mean ${guess}?)` : ''}; it would be dropped without a word, so the message is refused.`,

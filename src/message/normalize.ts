@@ -140,7 +140,14 @@ export function normalizeMessage(message: MailMessage, options: { disableFileAcc
   validateAttachmentSpecs(message.attachments, { disableFileAccess });
   const reasons = [...mime.reasons, ...attachmentMimeReasons(message.attachments)];
   if (headers.length > MAX_HEADERS || headers.some((h) => !JSON_HEADER_NAME.test(h.name)) || hasRepeatedName(headers)) reasons.push('headers');
-  if (reasons.length > 0) result.mimeReasons = reasons;
+  if (reasons.length > 0) {
+    // MIME has no way to write a header without a value: nodemailer leaves it out, which would drop it silently.
+    const empty = headers.find((h) => h.value.trim() === '');
+    if (empty) {
+      throw invalid(`headers.${empty.name}`, 'has an empty value, and this message goes as MIME, where a header without a value is left out.', `Give ${empty.name} a value, or leave the header out.`);
+    }
+    result.mimeReasons = reasons;
+  }
   return result;
 }
 

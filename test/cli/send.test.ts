@@ -135,12 +135,43 @@ describe('o365-mailer send', () => {
     expect(quiet.stderr).toBe('');
   });
 
+  it('--text with --html-file sends both as multipart/alternative (MIME); --eml sends a prepared message as is', async () => {
+    const html = join(dir, 'both.html');
+    await writeFile(html, '<p>rich</p>');
+    const eml = join(dir, 'prepared.eml');
+    await writeFile(eml, 'To: ann@contoso.com\r\nSubject: prepared\r\nMessage-ID: <prepared-1@contoso.com>\r\n\r\nfrom a file\r\n');
+    tokenEndpoint().times(2).reply(200, () => tokenReply());
+    const bodies: string[] = [];
+    const types: string[] = [];
+    nock(GRAPH)
+      .post(SEND_PATH, (b) => (bodies.push(String(b)), true))
+      .times(2)
+      .reply(function () {
+        types.push(String(this.req.headers['content-type']));
+        return [202, '', { 'request-id': 'mime-cli' }];
+      });
+    const both = await cli(['send', '--to', 'ann@contoso.com', '--subject', 'both', '--text', 'plain', '--html-file', html]);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toMatch(/Message-ID: <.+@contoso\.com>/);
+    const mime = Buffer.from(bodies[0] ?? '', 'base64').toString();
+    expect(mime).toMatch(/multipart\/alternative/);
+    expect(mime).toContain('plain');
+    expect(mime).toContain('<p>rich</p>');
+    const sent = await cli(['send', '--eml', eml, '--json']);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ accepted: ['ann@contoso.com'], format: 'mime', messageId: '<prepared-1@contoso.com>' });
+    expect(Buffer.from(bodies[1] ?? '', 'base64').toString()).toMatch(/^To: ann@contoso\.com\r\nSubject: prepared/);
+    expect(types).toEqual(['text/plain', 'text/plain']);
+  });
+
   describe('usage errors exit 2', () => {
     it.each([
       [['send', '--subject', 's', '--text', 't'], 'at least one recipient'],
       [['send', '--to', 'a@contoso.com', '--text', 't'], '--subject'],
       [['send', '--to', 'a@contoso.com', '--subject', 's'], 'a body'],
-      [['send', '--to', 'a@contoso.com', '--subject', 's', '--text', 't', '--html', '<p>h</p>'], 'Give one body'],
+      [['send', '--to', 'a@contoso.com', '--subject', 's', '--html', '<p>h</p>', '--html-file', '/x.html'], 'Give one HTML body'],
+      [['send', '--eml', '/nonexistent.eml'], '--eml /nonexistent.eml is not a readable file'],
+      [['send', '--eml', '/nonexistent.eml', '--to', 'a@contoso.com'], '--to cannot be given with it'],
       [['send', '--to', 'a@contoso.com', '--subject', 's', '--html-file', '/nonexistent.html'], '--html-file /nonexistent.html cannot be read'],
       [['send', '--to', 'a@contoso.com', '--subject', 's', '--text', 't', '--attach', '/nonexistent.pdf'], '--attach /nonexistent.pdf is not a readable file'],
       [['send', '--to', 'not an address', '--subject', 's', '--text', 't'], 'MESSAGE_INVALID'],

@@ -55,6 +55,12 @@ describe('routing: JSON for what it represents exactly, MIME for the rest', () =
     expect(norm(message).mimeReasons).toStrictEqual(reasons);
   });
 
+  it('refuses an empty header value on MIME, where nodemailer would leave the header out', () => {
+    expect(norm({ to: 'a@x.com', headers: { 'X-Empty': '' } }).headers).toStrictEqual([{ name: 'X-Empty', value: '' }]);
+    const e = expectMailerError(thrown(() => norm({ to: 'a@x.com', text: 't', html: 'h', headers: { 'X-Empty': ' ' } })), 'MESSAGE_INVALID', 'headers.X-Empty');
+    expect(e.message).toMatch(/left out/);
+  });
+
   it('maps priority to importance and refuses a contradiction', () => {
     expect(norm({ to: 'a@x.com', priority: 'low' }).importance).toBe('low');
     expectMailerError(thrown(() => norm({ to: 'a@x.com', priority: 'low', importance: 'high' })), 'MESSAGE_INVALID', 'priority');

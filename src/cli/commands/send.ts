@@ -9,11 +9,15 @@ import { UsageError, type CliContext } from '../io';
 import { errorJsonForShell } from '../wording';
 
 export const SEND_HELP = `Usage: o365-mailer send --to <address> [--to …] [--cc …] [--bcc …] --subject <text>
-                        (--text <body> | --html <body> | --html-file <path>) [--attach <file> …] [--json]
+                        [--text <body>] [--html <body> | --html-file <path>] [--attach <file> …] [--json]
                         [configuration]
+       o365-mailer send --eml <file.eml> [--json] [configuration]
 
 Sends one message from the configured mailbox through Microsoft Graph. Messages over 4 MB go through a
 draft with streamed uploads (needs Mail.ReadWrite); a progress bar shows on stderr when it is a terminal.
+With both --text and --html (or --html-file) the message carries both (multipart/alternative, sent as MIME).
+--eml sends a prepared RFC 822 message as it is (recipients, subject and Message-ID from its headers; at most
+about 3 MB).
 
 Options:
   --to <address>       recipient; repeat, or separate with commas ("Ann Lee <ann@contoso.com>" works)
@@ -24,6 +28,7 @@ Options:
   --html <body>        HTML body
   --html-file <path>   HTML body read from a file (UTF-8)
   --attach <file>      attach a file; repeatable
+  --eml <file>         send this .eml file as it is, instead of the options above
   --json               print the result (or the error) as JSON on stdout
   -h, --help           show this help
 
@@ -43,10 +48,28 @@ const OPTIONS = {
   html: { type: 'string' },
   'html-file': { type: 'string' },
   attach: { type: 'string', multiple: true },
+  eml: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
+/** The message options --eml cannot be combined with: the .eml file holds all of that. */
+const MESSAGE_OPTIONS = ['to', 'cc', 'bcc', 'subject', 'text', 'html', 'html-file', 'attach'];
+
+async function readEml(values: ReturnType<typeof parseCommandArgs>, path: string): Promise<MailMessage> {
+  const others = MESSAGE_OPTIONS.filter((o) => (Array.isArray(values[o]) ? (values[o] as unknown[]).length > 0 : values[o] !== undefined));
+  if (others.length > 0) {
+    throw new UsageError(`--eml sends the file as it is: ${others.map((o) => `--${o}`).join(', ')} cannot be given with it (put them in the .eml).`, 'send');
+  }
+  const info = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+  if (info instanceof Error || !info.isFile()) {
+    throw new UsageError(`--eml ${path} is not a readable file${info instanceof Error ? ` (${info.code ?? 'error'})` : ''}.`, 'send');
+  }
+  return { raw: { path } };
+}
+
 async function readMessage(values: ReturnType<typeof parseCommandArgs>): Promise<MailMessage> {
+  const eml = str(values, 'eml');
+  if (eml !== undefined) return readEml(values, eml);
   const to = list(values, 'to');
   const cc = list(values, 'cc');
   const bcc = list(values, 'bcc');
@@ -57,7 +80,9 @@ async function readMessage(values: ReturnType<typeof parseCommandArgs>): Promise
   const bodies = ['text', 'html', 'html-file'].filter((b) => str(values, b) !== undefined);
   if (bodies.length === 0) problems.push('a body: --text <body>, --html <body> or --html-file <path>');
   if (problems.length > 0) throw new UsageError(`Missing ${problems.join('; ')}.`, 'send');
-  if (bodies.length > 1) throw new UsageError(`Give one body: ${bodies.map((b) => `--${b}`).join(' and ')} were both given.`, 'send');
+  if (str(values, 'html') !== undefined && str(values, 'html-file') !== undefined) {
+    throw new UsageError('Give one HTML body: --html and --html-file were both given (--text may go with either).', 'send');
+  }
 
   const message: MailMessage = { subject: subject as string };
   if (to.length) message.to = to;
