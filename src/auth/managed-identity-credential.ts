@@ -22,7 +22,7 @@ export class ManagedIdentityCredential implements Credential {
   }
 
   async createClient(options: MsalAppOptions): Promise<TokenClient> {
-    const app = createManagedIdentityApp({
+    const app = await createManagedIdentityApp({
       networkClient: options.networkClient,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(this.#clientId ? { userAssignedClientId: this.#clientId } : {}),
@@ -33,7 +33,7 @@ export class ManagedIdentityCredential implements Credential {
           return await app.acquire(scope, skipCache);
         } catch (error) {
           if (error instanceof MailerError) throw error;
-          // msal-node's AuthError carries errorCode/errorMessage (read by shape: msal-node is loaded in msal-app.ts only).
+          // msal-node's AuthError carries errorCode/errorMessage (read by shape: no msal-node value import here).
           const e = error as { errorCode?: unknown; errorMessage?: unknown; message?: unknown };
           const detail = typeof e?.errorCode === 'string' ? `${e.errorCode}: ${String(e.errorMessage ?? '')}` : String(e?.message ?? error);
           throw new MailerError({

@@ -1,9 +1,10 @@
-import { AuthError, ServerError } from '@azure/msal-node';
+import { randomUUID } from 'node:crypto';
 import { fromEntra, fromRedirect, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
 import type { TokenClient } from './msal-app';
 import { raceAbort, sleep } from '../reliability/abortable';
+import { loadMsal } from './msal';
 
 /** An access token and when it expires. */
 export interface AccessToken {
@@ -111,11 +112,12 @@ export class TokenProvider {
 
   async #acquire(skipCache: boolean): Promise<AccessToken> {
     let app = await this.#options.app();
-    const acquire = () => app.acquire(this.#options.scope, skipCache);
     const lock = this.#options.lock;
     let reloaded = false;
     for (let attempt = 0; ; attempt++) {
-      const scope: NetworkScope = {};
+      // The correlation ID ties msal-node's requests to this scope (it is also the request's client-request-id).
+      const scope: NetworkScope = { correlationId: randomUUID() };
+      const acquire = () => app.acquire(this.#options.scope, skipCache, scope.correlationId);
       try {
         const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));
         if (!result?.accessToken) {
@@ -139,7 +141,7 @@ export class TokenProvider {
           await sleep(CONNECT_RETRY_DELAY_MS * 2 ** attempt, undefined, 'requesting a token');
           continue;
         }
-        const error = this.#mapError(err, scope);
+        const error = await this.#mapError(err, scope);
         // A rotated secret or certificate: read it again, and try once more with it.
         if (!reloaded && this.#options.reload && (await this.#options.reload(error))) {
           reloaded = true;
@@ -151,12 +153,13 @@ export class TokenProvider {
     }
   }
 
-  #mapError(err: unknown, scope: NetworkScope): MailerError {
+  async #mapError(err: unknown, scope: NetworkScope): Promise<MailerError> {
     const secrets = this.#options.secrets();
     if (scope.redirect) {
       return new MailerError({ ...fromRedirect(scope.redirect.status, scope.redirect.location, 'requesting a token from Entra ID', false), cause: err }, secrets);
     }
     if (err instanceof MailerError) return err;
+    const { AuthError, ServerError } = await loadMsal();
     if (scope.entraError) {
       const e = scope.entraError;
       return new MailerError({ ...fromEntra(e.errorNo, e.description, this.#options.context(), e.status, e.traceId), cause: err }, secrets);
