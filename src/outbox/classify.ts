@@ -26,6 +26,11 @@ const PAUSE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TENANT_NOT_FOUND',
   'CLIENT_NOT_FOUND',
   'AUTH_FAILED',
+  'CERTIFICATE_NOT_REGISTERED',
+  'ASSERTION_EXPIRED',
+  'FEDERATED_CREDENTIAL_MISMATCH',
+  'MANAGED_IDENTITY_UNAVAILABLE',
+  'CREDENTIAL_UNAVAILABLE',
 ]);
 
 /** Errors that prove nothing was sent and may pass later. */
