@@ -8,6 +8,7 @@ export default defineConfig({
     // The examples import the package by its public name, as a user would; here that name means the source.
     alias: [
       { find: /^o365-oauth-mailer\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^o365-oauth-mailer\/outbox$/, replacement: src('outbox/index.ts') },
       { find: /^o365-oauth-mailer\/emulator$/, replacement: src('emulator/index.ts') },
       { find: /^o365-oauth-mailer\/nodemailer$/, replacement: src('nodemailer/index.ts') },
       { find: /^o365-oauth-mailer$/, replacement: src('index.ts') },

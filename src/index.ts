@@ -1,5 +1,5 @@
 export { O365OAuthMailer } from './mailer';
-export type { O365OAuthMailerConfig, Logger, TlsOptions, RetryOptions, TelemetryOptions } from './config/types';
+export type { O365OAuthMailerConfig, Logger, TlsOptions, RetryOptions, TelemetryOptions, ClientCertificate, ClientCertificatePem, ClientCertificateFile, ManagedIdentityOption } from './config/types';
 export type { CloudName, CustomCloud } from './config/clouds';
 export { CLOUDS } from './config/clouds';
 export { MailerError, isMailerError, type MailerErrorInit } from './errors/mailer-error';
@@ -14,6 +14,8 @@ export type {
   SendResult,
   SendProgress,
 } from './message/types';
+export { validateMessage, type ValidatedMessage } from './message/validate-message';
+export type { FindSentOptions, SentMessage } from './message/sent-message';
 export type { VerifyOptions, VerifyReport, VerifyCheck, VerifyCheckId } from './verify/types';
 export {
   MemorySecretStore,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
-import { createMsalApp } from './auth/msal-app';
+import { createCredential, type Credential } from './auth/credential';
+import type { TokenClient } from './auth/msal-app';
+import type { SecretCredential } from './auth/secret-credential';
 import { TokenProvider, type AccessToken } from './auth/token-provider';
-import { readSecretStore } from './secrets/read-secret-store';
 import { tokenMismatch } from './auth/token-trust';
 import { safeLogger } from './config/safe-logger';
 import type { Logger, O365OAuthMailerConfig } from './config/types';
@@ -25,7 +25,7 @@ import { Telemetry } from './telemetry/telemetry';
 import { asciiDomain } from './message/addresses';
 import { resolveAttachments } from './message/attachments';
 import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
-import { generateMessageId } from './message/message-id';
+import { generateMessageId, normalizeMessageId } from './message/message-id';
 import { MimeComposer } from './message/mime-composer';
 import { MAX_MIME_BYTES } from './message/mime-size';
 import { assertBodyFits } from './message/input-limits';
@@ -34,6 +34,7 @@ import type { NormalizedAttachment } from './message/normalized';
 import { assertAttachmentSizes, chooseRoute, estimateSendMailJsonBytes } from './message/size';
 import type { AddressObject, MailMessage, SendOptions, SendResult } from './message/types';
 import { invalid } from './message/validation';
+import { readDenied, toSentMessage, type FindSentOptions, type SentMessage } from './message/sent-message';
 import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
@@ -63,16 +64,21 @@ export class O365OAuthMailer {
   readonly #policy: RetryPolicy;
   readonly #userPath: string;
   readonly #cachePlugin: MailerCachePlugin | undefined;
+  readonly #credential: Credential;
   readonly #composer = new MimeComposer();
   readonly #telemetry: Telemetry;
-  #app: Promise<ConfidentialClientApplication> | undefined;
+  #app: Promise<TokenClient> | undefined;
 
   /**
    * @throws MailerError `CONFIG_INVALID` naming the field, the setup step and a fix.
    */
   constructor(config: O365OAuthMailerConfig) {
     this.#config = refusing('CONFIG_INVALID', () => validateConfig(readOwnConfig(config), process.env));
-    if (this.#config.clientSecret) this.#secrets.push(this.#config.clientSecret);
+    this.#credential = createCredential(this.#config, {
+      protect: (value) => {
+        if (value && !this.#secrets.includes(value)) this.#secrets.push(value);
+      },
+    });
     const secrets = () => this.#secrets;
     this.#logger = safeLogger(this.#config.logger, secrets);
     this.#telemetry = new Telemetry(this.#config.telemetry, this.#config.sender);
@@ -98,6 +104,12 @@ export class O365OAuthMailer {
     this.#tokens = new TokenProvider({
       observe: (fn, fresh) => this.#telemetry.token(fn, fresh),
       app: () => this.#msalApp(),
+      reload: async (error) => {
+        if (!(await this.#credential.reload(error))) return false;
+        this.#app = undefined;
+        this.#logger.info?.(`Entra ID refused ${this.#credential.description}; it changed since it was read, so it is used from now on.`);
+        return true;
+      },
       network: this.#network,
       scope: this.#config.scope,
       secrets,
@@ -273,6 +285,44 @@ export class O365OAuthMailer {
   }
 
   /**
+   * Looks a sent mail up in the sender's Sent Items by its Message-ID header (Graph's `internetMessageId`), to
+   * settle a `DELIVERY_UNKNOWN`: found means it went out. Sent Items can lag behind a send by minutes, so look
+   * again a little later before concluding it did not.
+   *
+   * Needs a read permission on the mailbox: Microsoft Graph › Application permissions › **Mail.ReadBasic.All**
+   * (the least privileged; Mail.Read or Mail.ReadWrite work too), or the RBAC for Applications role
+   * "Application Mail.ReadBasic". Only mail saved to Sent Items can be found (`saveToSentItems`, on by default).
+   *
+   * @example
+   * ```ts
+   * const found = await mailer.findSent('<report-42@contoso.com>', { since: new Date(Date.now() - 3_600_000) })
+   * if (found) console.log('sent at', found.sentAt)
+   * ```
+   * @returns the message, or `undefined` when Sent Items does not hold it (yet).
+   * @throws MailerError `MAILBOX_ACCESS_DENIED` without a read permission, and the setup and network codes of `send()`.
+   */
+  async findSent(messageId: string, options: FindSentOptions = {}): Promise<SentMessage | undefined> {
+    const id = normalizeMessageId(messageId, 'messageId');
+    const { signal, since } = options;
+    const filter = `internetMessageId eq '${id.replace(/'/g, "''")}'`;
+    const outcome = await this.#runner
+      .run({
+        method: 'GET',
+        path: `${this.#userPath}/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&$select=id,internetMessageId,sentDateTime,subject&$top=5`,
+        clientRequestId: randomUUID(),
+        couldDeliver: false,
+        doing: 'looking for the mail in Sent Items',
+        ...(signal ? { signal } : {}),
+      })
+      .catch((err: unknown) => {
+        throw readDenied(err, this.#config.sender);
+      });
+    const value = (outcome.reply.body as { value?: unknown } | undefined)?.value;
+    const found = (Array.isArray(value) ? value : []).map(toSentMessage).filter((m): m is SentMessage => m !== undefined);
+    return found.find((m) => since === undefined || m.sentAt === undefined || m.sentAt.getTime() >= since.getTime());
+  }
+
+  /**
    * The Test button: checks the setup in the guide's order (tenant, credentials, permission, secret expiry) and,
    * with `to`, sends a test email. It never rejects for a setup, permission or network problem: each becomes a
    * report line with the step to revisit and the fix. It rejects only with `ABORTED` when `signal` fires.
@@ -293,6 +343,7 @@ export class O365OAuthMailer {
         config: this.#config,
         http: this.#http,
         tokens: this.#tokens,
+        credential: this.#credential,
         secrets: () => this.#secrets,
         context: () => this.#context(),
         send: (message, sendOptions) => this.send(message, sendOptions),
@@ -319,13 +370,15 @@ export class O365OAuthMailer {
       clientId: c.clientId,
       sender: c.sender,
       cloud: c.cloud.name,
+      credential: c.credential,
       clientSecret: c.clientSecret !== undefined ? '[REDACTED]' : undefined,
       secretStore: c.secretStore ? c.secretStore.constructor.name : undefined,
     };
   }
 
   #context(): CatalogueContext {
-    return { secretLooksLikeGuid: looksLikeGuid(this.#secrets[0]), sender: this.#config.sender };
+    const secret = this.#credential.kind === 'secret' || this.#credential.kind === 'secret-store' ? (this.#credential as SecretCredential).current : undefined;
+    return { secretLooksLikeGuid: looksLikeGuid(secret), sender: this.#config.sender, credential: this.#credential.kind };
   }
 
   #mayUseDrafts(token: AccessToken): boolean {
@@ -346,35 +399,23 @@ export class O365OAuthMailer {
     );
   }
 
-  /** Reads the secret (once) and builds msal-node's client. */
-  #msalApp(): Promise<ConfidentialClientApplication> {
-    this.#app ??= this.#buildApp().catch((err: unknown) => {
-      this.#app = undefined;
-      throw err;
-    });
+  /** Reads the credential (once, and again after a rotation) and builds msal-node's client. */
+  #msalApp(): Promise<TokenClient> {
+    this.#app ??= this.#credential
+      .createClient({
+        clientId: this.#config.clientId,
+        tenantId: this.#config.tenantId,
+        authorityHost: this.#config.cloud.authorityHost,
+        custom: this.#config.cloud.custom,
+        networkClient: this.#network,
+        ...(this.#cachePlugin ? { cachePlugin: this.#cachePlugin } : {}),
+        logger: this.#logger,
+      })
+      .catch((err: unknown) => {
+        this.#app = undefined;
+        throw err;
+      });
     return this.#app;
-  }
-
-  async #buildApp(): Promise<ConfidentialClientApplication> {
-    const c = this.#config;
-    let secret = c.clientSecret;
-    if (secret === undefined && c.secretStore) {
-      secret = await readSecretStore(c.secretStore, c.secretName, c.timeoutMs);
-      if (secret) this.#secrets.push(secret);
-    }
-    if (!secret) {
-      throw new MailerError(catalogued('SECRET_MISSING', `No client secret: none was configured, and the secret store holds nothing under "${c.secretName}".`));
-    }
-    return await createMsalApp({
-      clientId: c.clientId,
-      tenantId: c.tenantId,
-      authorityHost: c.cloud.authorityHost,
-      custom: c.cloud.custom,
-      clientSecret: secret,
-      networkClient: this.#network,
-      ...(this.#cachePlugin ? { cachePlugin: this.#cachePlugin } : {}),
-      logger: this.#logger,
-    });
   }
 }
 

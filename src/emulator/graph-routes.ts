@@ -40,12 +40,14 @@ type Action =
   | 'addAttachment'
   | 'listAttachments'
   | 'createUploadSession'
-  | 'sendDraft';
+  | 'sendDraft'
+  | 'listFolderMessages';
 
 interface Route {
   action: Action;
   roles: string[];
   messageId?: string;
+  folder?: string;
 }
 
 function problemReply(ids: GraphIds, p: GraphProblem): Reply {
@@ -62,6 +64,9 @@ function resolveRoute(method: string, rest: string[]): Route | { unknownSegment:
   const allow = (m: string, route: Route): Route | { badMethod: true } => (method === m ? route : { badMethod: true });
   if (names.length === 0) return allow('GET', { action: 'getUser', roles: USER_READ });
   if (names[0] === 'sendmail' && names.length === 1) return allow('POST', { action: 'sendMail', roles: SEND });
+  if (names[0] === 'mailfolders' && names.length === 3 && names[2] === 'messages') {
+    return allow('GET', { action: 'listFolderMessages', roles: READ, folder: names[1]! });
+  }
   if (names[0] !== 'messages') return { unknownSegment: rest[0]! };
   if (names.length === 1) {
     if (method === 'POST') return { action: 'createDraft', roles: READ_WRITE };
@@ -319,6 +324,8 @@ async function act(ctx: EmulatorContext, request: RouteRequest, route: Route, ma
         nextExpectedRanges: ['0-'],
       });
     }
+    case 'listFolderMessages':
+      return listFolderMessages(ctx, request, mailbox, route.folder ?? '');
     case 'sendDraft': {
       const draft = findDraft(ctx, mailbox, route.messageId);
       if (!draft) return notFound();
@@ -356,4 +363,40 @@ function capture(
     route,
     requestId,
   });
+}
+
+/** `internetMessageId eq '<id>'`, the one `$filter` the emulator understands on a folder listing. */
+const MESSAGE_ID_FILTER = /^\s*internetMessageId\s+eq\s+'((?:[^']|'')*)'\s*$/i;
+
+/**
+ * `GET /users/{u}/mailFolders/{folder}/messages`: Sent Items (`sentitems`) holds the mail sent with
+ * `saveToSentItems` (and every sent draft); other folders are empty. Supports `$filter=internetMessageId eq '…'`
+ * and `$top`; `$select` is accepted and ignored (the basic properties are always returned).
+ */
+function listFolderMessages(ctx: EmulatorContext, request: RouteRequest, mailbox: MailboxRecord, folder: string): Reply {
+  const ids = request.ids;
+  const known = ['sentitems', 'inbox', 'drafts', 'deleteditems', 'outbox', 'archive', 'junkemail'];
+  if (!known.includes(folder)) return graphError(ids, 404, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+  const filter = request.query.get('$filter');
+  let wanted: string | undefined;
+  if (filter !== null) {
+    const match = MESSAGE_ID_FILTER.exec(filter);
+    if (!match) return graphError(ids, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
+    wanted = match[1]!.replace(/''/g, "'");
+  }
+  const top = Number(request.query.get('$top') ?? '10');
+  const sent = folder === 'sentitems' ? ctx.store.messages.filter((m) => m.mailbox === mailbox.address && m.saveToSentItems) : [];
+  const value = sent
+    .filter((m) => wanted === undefined || m.messageId === wanted)
+    .slice(-Math.max(1, Math.min(1000, Number.isFinite(top) ? top : 10)))
+    .map((m) => ({
+      id: m.id,
+      createdDateTime: m.receivedAt.toISOString().slice(0, 19) + 'Z',
+      sentDateTime: m.receivedAt.toISOString().slice(0, 19) + 'Z',
+      subject: m.subject,
+      internetMessageId: m.messageId,
+      parentFolderId: 'SentItems',
+      isDraft: false,
+    }));
+  return jsonReply(200, { '@odata.context': `${ctx.url}/v1.0/$metadata#users('${odataUser(mailbox)}')/mailFolders('${folder}')/messages`, value });
 }

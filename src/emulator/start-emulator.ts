@@ -3,6 +3,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import type { O365OAuthMailerConfig } from '../config/types';
 import { TokenSigner } from './access-token';
+import { FederatedIssuer } from './client-assertion';
+import { MANAGED_IDENTITY_PATH } from './managed-identity-route';
 import { handleAuthority, isAuthorityPath } from './authority-routes';
 import { GRAPH_APP_ID, type EmulatorContext, type RouteRequest } from './context';
 import { Directory } from './directory';
@@ -11,12 +13,12 @@ import { FaultController, type QueuedFault } from './faults';
 import { GRAPH_MESSAGES, graphError } from './graph-errors';
 import { handleGraph, isGraphPath } from './graph-routes';
 import { header, jsonReply, readBody, readSomeThen, writeReply, type Reply } from './http-io';
-import { newGuid } from './ids';
+import { newGuid, newSecretValue } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
 import { MimeReader } from './mime-message';
 import { generateTlsMaterial } from './tls-certificate';
-import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, IssueTokenOptions } from './types';
+import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, FederatedTokenOptions, IssueTokenOptions } from './types';
 import { handleUpload, isUploadPath, outlookError } from './upload-routes';
 
 const DEFAULT_LIMITS: Required<EmulatorLimits> = {
@@ -88,6 +90,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests: EmulatorRequestLogEntry[] = [];
   const hung = new Set<ServerResponse>();
   const logger = options.logger;
+  const inFlight = new Map<string, number>();
+  const peaks = new Map<string, number>();
+  const latency = options.latencyMs;
   const ctx: EmulatorContext = {
     url: '',
     directory,
@@ -97,6 +102,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     counters: { tokenRequests: 0, tokensIssued: 0 },
     graphAudiences: [],
+    federatedIssuer: new FederatedIssuer(''),
+    identityHeader: newSecretValue(),
     mime: new MimeReader(),
   };
 
@@ -141,7 +148,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       logger?.debug?.('emulator request', { method, path, status: res.statusCode });
     });
     const faultRequest = { method, path, area };
-    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+
+    // In flight for a mailbox: from the request's arrival until its answer is written (or the connection closes).
+    let answered = (): void => undefined;
+    const mailbox = area === 'graph' ? /^\/[^/]+\/users\/([^/]+)/i.exec(path)?.[1] : undefined;
+    if (mailbox !== undefined) {
+      const key = safeDecode(mailbox).toLowerCase();
+      const now = (inFlight.get(key) ?? 0) + 1;
+      inFlight.set(key, now);
+      peaks.set(key, Math.max(peaks.get(key) ?? 0, now));
+      let done = false;
+      answered = () => {
+        if (done) return;
+        done = true;
+        inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+      };
+      res.on('close', answered);
+    }
+    const delay = typeof latency === 'number' ? latency : latency ? latency[0] + Math.random() * (latency[1] - latency[0]) : 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 
     const before = faults.takeBefore(faultRequest);
     if (before) {
@@ -159,6 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return;
       }
       await readBody(req, 0);
+      answered();
       writeReply(res, faultReply(ctx, request, area, before));
       return;
     }
@@ -184,6 +210,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         reply = faultReply(ctx, request, area, after);
       }
     }
+    answered();
     writeReply(res, reply);
   }
 
@@ -221,10 +248,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     httpUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   }
   ctx.graphAudiences = [ctx.url, GRAPH_APP_ID];
+  ctx.federatedIssuer = new FederatedIssuer(`${ctx.url}/federation`);
   logger?.info?.('emulator listening', { url: ctx.url });
 
   const defaultTenant = directory.tenants[0]!;
-  const defaultApp = directory.apps[0];
+  const defaultApp = directory.apps.find((a) => a.managedIdentity === undefined);
+  const firstIdentity = directory.apps.find((a) => a.managedIdentity !== undefined);
   const defaultSecret = defaultApp?.secrets[0];
   const defaultMailbox = directory.mailboxes[0];
 
@@ -243,12 +272,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clientSecret: defaultSecret?.value ?? '',
     secretId: defaultSecret?.id ?? '',
     sender: defaultMailbox?.address ?? '',
+    identityEndpoint: `${ctx.url}${MANAGED_IDENTITY_PATH}`,
+    identityHeader: ctx.identityHeader,
+    managedIdentityClientId: firstIdentity?.clientId ?? '',
+    get federatedIssuer() {
+      return ctx.federatedIssuer.issuer;
+    },
+    issueFederatedToken(tokenOptions: FederatedTokenOptions): string {
+      return ctx.federatedIssuer.issue(tokenOptions);
+    },
     mailerConfig(overrides: Partial<O365OAuthMailerConfig> = {}): O365OAuthMailerConfig {
+      // Another credential in the overrides replaces the default app's secret (a mailer takes exactly one).
+      const otherCredential = (['secretStore', 'clientCertificate', 'clientAssertion', 'federatedTokenFile', 'managedIdentity'] as const).some(
+        (k) => overrides[k] !== undefined,
+      );
       return {
         authType: 'oauth2',
         tenantId: emulator.tenantId,
         clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
+        ...(otherCredential ? {} : { clientSecret: emulator.clientSecret }),
         sender: emulator.sender,
         cloud: { authorityHost: ctx.url, graphEndpoint: ctx.url },
         tls: { ca: tls.cert },
@@ -269,6 +311,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     get tokensIssued() {
       return ctx.counters.tokensIssued;
+    },
+    peakInFlight(mailbox?: string): number {
+      if (mailbox !== undefined) return peaks.get(mailbox.toLowerCase()) ?? 0;
+      return Math.max(0, ...peaks.values());
     },
     faults,
     grant(clientId: string, roles: string[]): void {
@@ -299,6 +345,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requests.length = 0;
       ctx.counters.tokenRequests = 0;
       ctx.counters.tokensIssued = 0;
+      peaks.clear();
       directory.reset();
       releaseHung();
     },
@@ -315,6 +362,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
   return emulator;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

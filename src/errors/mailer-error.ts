@@ -20,6 +20,8 @@ export interface MailerErrorInit {
   requestId?: string;
   /** The underlying error. It is scrubbed of secrets and tokens before it is kept. */
   cause?: unknown;
+  /** How long Microsoft asked to wait (its Retry-After), when it did. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -49,6 +51,8 @@ export class MailerError extends Error {
   readonly status?: number;
   /** Graph's `request-id` or Entra's `trace_id`: quote it in a Microsoft support ticket. */
   readonly requestId?: string;
+  /** How long Microsoft asked to wait before trying again (its `Retry-After`), on `THROTTLED` and `SERVICE_UNAVAILABLE`. */
+  readonly retryAfterMs?: number;
 
   constructor(init: MailerErrorInit, secrets: readonly string[] = []) {
     const worded = wordedInits.has(init);
@@ -59,6 +63,7 @@ export class MailerError extends Error {
     this.retriable = init.retriable ?? false;
     if (init.status !== undefined) this.status = init.status;
     if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
     if (init.cause !== undefined) {
       Object.defineProperty(this, 'cause', {
         value: sanitizeCause(init.cause, secrets),
@@ -77,7 +82,7 @@ export class MailerError extends Error {
   /** A plain, printable object: what `JSON.stringify(error)` gives. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
-    for (const key of ['step', 'fix', 'retriable', 'status', 'requestId'] as const) {
+    for (const key of ['step', 'fix', 'retriable', 'status', 'requestId', 'retryAfterMs'] as const) {
       if (this[key] !== undefined) out[key] = this[key];
     }
     return out;

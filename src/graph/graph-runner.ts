@@ -7,6 +7,7 @@ import { unexpected } from '../errors/unexpected';
 import { TransportError } from '../http/transport-error';
 import { abortedError, sleep } from '../reliability/abortable';
 import type { MailboxLimiter } from '../reliability/mailbox-limiter';
+import { parseRetryAfter } from '../reliability/retry-after';
 import type { RetryPolicy } from '../reliability/retry-policy';
 import type { GraphApi, GraphCall, GraphReply } from './graph-api';
 
@@ -172,7 +173,8 @@ export class GraphRunner {
           ...(failure.requestId ? { requestId: failure.requestId } : {}),
         });
       }
-      const error = this.#error(fromGraph(failure, { ...this.#o.context(), ...tokenRoles(used) }));
+      const retryAfterMs = reply.status === 429 || reply.status === 503 ? parseRetryAfter(reply.headers.get('retry-after'), Date.now()) : undefined;
+      const error = this.#error({ ...fromGraph(failure, { ...this.#o.context(), ...tokenRoles(used) }), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
       if (failure.code) graphCodes.set(error, failure.code);
       throw error;
     }

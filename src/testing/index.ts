@@ -19,6 +19,7 @@ import { startEmulator } from '../emulator/start-emulator';
 import type { Emulator, EmulatorMessage, EmulatorOptions } from '../emulator/types';
 
 export type { Emulator, EmulatorMessage, EmulatorOptions } from '../emulator/types';
+export { createTestOutbox, type TestOutbox, type TestOutboxOptions } from './test-outbox';
 
 /** Options of {@link createTestMailer}. */
 export interface TestMailerOptions {

@@ -162,6 +162,29 @@ describe('the packed tarball in a separate project', () => {
     expect(problems.filter((p) => p.resolutionKind !== 'node10')).toEqual([]);
   });
 
+  it('the outbox entry loads without its optional stores, and names the package to install (ESM and CommonJS)', () => {
+    const source = (load: string) => `
+      ${load}
+            const errors = [];
+      for (const store of [{ sqlite: 'outbox.db' }, { redis: 'redis://127.0.0.1:1' }]) {
+        try { await mod.createOutbox({ mailers: [], store }); errors.push('created'); } catch (e) { errors.push([e.code, e.message]); }
+      }
+      console.log(JSON.stringify({ type: typeof mod.createOutbox, errors }));
+    `;
+    const esm = node('outbox.mjs', source("const mod = await import('o365-oauth-mailer/outbox');"));
+    const cjs = node('outbox.cjs', `(async () => { ${source("const mod = require('o365-oauth-mailer/outbox');")} })();`);
+    for (const run of [esm, cjs]) {
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const out = JSON.parse(run.stdout) as { type: string; errors: Array<[string, string]> };
+      expect(out.type).toBe('function');
+      expect(out.errors[0]?.[0]).toBe('CONFIG_INVALID');
+      expect(out.errors[0]?.[1]).toContain('npm install better-sqlite3');
+      expect(out.errors[1]?.[0]).toBe('CONFIG_INVALID');
+      expect(out.errors[1]?.[1]).toContain('npm install bullmq');
+    }
+  });
+
   it('ships the o365-mailer bin', () => {
     const run = spawnSync(join(project, 'node_modules/.bin/o365-mailer'), ['--help'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
