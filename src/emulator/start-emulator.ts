@@ -15,6 +15,7 @@ import { newGuid } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
 import { MimeReader } from './mime-message';
+import { EmlWriter } from './eml';
 import { generateTlsMaterial } from './tls-certificate';
 import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, IssueTokenOptions } from './types';
 import { handleUpload, isUploadPath, outlookError } from './upload-routes';
@@ -98,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     counters: { tokenRequests: 0, tokensIssued: 0 },
     graphAudiences: [],
     mime: new MimeReader(),
+    eml: new EmlWriter(),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -123,7 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
     if (area === 'ui') {
       await readBody(req, 64 * 1024);
-      writeReply(res, handleMailboxUi(ctx, request));
+      writeReply(res, await handleMailboxUi(ctx, request));
       return;
     }
 
