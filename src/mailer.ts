@@ -7,6 +7,7 @@ import { readClaims } from './auth/claims';
 import { createMsalApp } from './auth/msal-app';
 import { TokenProvider, type AccessToken } from './auth/token-provider';
 import { readSecretStore } from './secrets/read-secret-store';
+import { tokenMismatch } from './auth/token-trust';
 import { safeLogger } from './config/safe-logger';
 import type { Logger, O365OAuthMailerConfig } from './config/types';
 import { readOwnConfig, readOwnMessage, readOwnOptions, refusing } from './config/own-properties';
@@ -101,6 +102,8 @@ export class O365OAuthMailer {
       secrets,
       context,
       ...(plugin ? { lock: <T>(fn: () => Promise<T>) => plugin.withLock(fn) } : {}),
+      distrust: (token) => tokenMismatch(token, { tenantId, clientId, graphEndpoint: this.#config.cloud.graphEndpoint }),
+      onDistrust: (problem) => this.#logger.warn?.(`Discarded a token from the shared token cache: ${problem}. Requesting a fresh one.`),
     });
     this.#policy = new RetryPolicy({ maxRetries: this.#config.maxRetries, maxDelayMs: this.#config.maxDelayMs });
     this.#runner = new GraphRunner({

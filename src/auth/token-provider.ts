@@ -1,5 +1,5 @@
 import { AuthError, ServerError, type ConfidentialClientApplication } from '@azure/msal-node';
-import { fromEntra, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
+import { fromEntra, fromRedirect, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
 import { raceAbort, sleep } from '../reliability/abortable';
@@ -43,6 +43,13 @@ export interface TokenProviderOptions {
   lock?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The clock. @default Date.now */
   now?: () => number;
+  /**
+   * Why a token that came from a cache is not this mailer's (another tenant, app or audience), or `undefined`. Such
+   * a token is discarded and a fresh one requested. @default none
+   */
+  distrust?: (token: string) => string | undefined;
+  /** Told when a cached token was discarded, and why. */
+  onDistrust?: (problem: string) => void;
   /** Wraps each acquisition (tracing). `fresh` is true when every cache is bypassed. */
   observe?: <T>(acquisition: () => Promise<T>, fresh: boolean) => Promise<T>;
 }
@@ -106,6 +113,12 @@ export class TokenProvider {
         if (!result?.accessToken) {
           throw new MailerError(catalogued('AUTH_FAILED', 'Entra ID answered without an access token.'));
         }
+        const problem = !skipCache && result.fromCache ? this.#options.distrust?.(result.accessToken) : undefined;
+        if (problem !== undefined) {
+          // A shared cache held someone else's token: never use it; a fresh request replaces it in the cache.
+          this.#options.onDistrust?.(problem);
+          return await this.#acquire(true);
+        }
         const token: AccessToken = {
           token: result.accessToken,
           expiresOn: result.expiresOn?.getTime() ?? this.#now() + 3_600_000,
@@ -125,6 +138,9 @@ export class TokenProvider {
 
   #mapError(err: unknown, scope: NetworkScope): MailerError {
     const secrets = this.#options.secrets();
+    if (scope.redirect) {
+      return new MailerError({ ...fromRedirect(scope.redirect.status, scope.redirect.location, 'requesting a token from Entra ID', false), cause: err }, secrets);
+    }
     if (err instanceof MailerError) return err;
     if (scope.entraError) {
       const e = scope.entraError;

@@ -58,10 +58,25 @@ export function parseCommandArgs(argv: string[], options: OptionSpecs, command: 
         );
       }
       case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-        throw new UsageError(`Unexpected argument ${quoted !== undefined ? JSON.stringify(quoted) : ''}: \`o365-mailer ${command}\` takes only options.`, command);
+        // Never quote it: a stray word is often a secret pasted in the wrong place, and this line lands in logs.
+        throw new UsageError(
+          `Unexpected argument${positionOf(argv, options)}: \`o365-mailer ${command}\` takes only options. Its value is not shown, in case it is a secret; a value belongs after its option (--name value).`,
+          command,
+        );
       default:
-        throw new UsageError(String(error.message ?? e), command);
+        throw new UsageError(`Could not read the arguments of \`o365-mailer ${command}\` (${error.code ?? 'error'}).`, command);
     }
+  }
+}
+
+/** " (the 3rd argument)": where the first stray positional argument is, counted from 1, without its value. */
+function positionOf(argv: string[], options: OptionSpecs): string {
+  try {
+    const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+    const stray = tokens?.find((t) => t.kind === 'positional');
+    return stray ? ` (argument ${stray.index + 1} of ${argv.length})` : '';
+  } catch {
+    return '';
   }
 }
 
@@ -91,7 +106,7 @@ export function intOption(values: ParsedValues, name: string, min: number, max: 
   const raw = str(values, name);
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)}).`, command);
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got ${raw.length} character(s) that are not one; not shown, in case they are a secret).`, command);
   }
   return Number(raw);
 }

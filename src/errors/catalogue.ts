@@ -395,3 +395,26 @@ export function fromTransport(info: TransportFailureInfo): MailerErrorInit {
   }
   return fromEntry('NETWORK', `Network failure while ${doing}: ${detail}`);
 }
+
+/**
+ * A redirect (3xx) from the sign-in or Graph host. Microsoft answers these requests directly, so a redirect comes
+ * from something in between (a proxy, a captive portal, a hijacked DNS name). It is never followed: the request body
+ * (a message, the client secret) goes nowhere else.
+ */
+export function fromRedirect(status: number, location: string | null, doing: string, couldDeliver: boolean): MailerErrorInit {
+  let where = 'another address';
+  try {
+    if (location) where = new URL(location, 'https://unknown.invalid').origin;
+  } catch {
+    /* an unreadable Location */
+  }
+  const init = fromEntry(
+    'NETWORK',
+    `While ${doing}, the server answered HTTP ${status}, a redirect to ${where}. Redirects are never followed, so the request went nowhere else${couldDeliver ? ", and the mail was not sent again: check the sender's Sent Items before sending it again" : '; nothing was sent'}.`,
+  );
+  init.fix = `Microsoft's sign-in and Graph hosts never redirect these requests: a proxy, firewall or captive portal between this server and Microsoft answered in their place. ${NETWORK_FIX}`;
+  init.retriable = !couldDeliver;
+  init.status = status;
+  return init;
+}
+

@@ -1,7 +1,7 @@
 import { readClaims } from '../auth/claims';
 import type { TokenProvider } from '../auth/token-provider';
 import type { Logger } from '../config/types';
-import { catalogued, fromGraph, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
+import { catalogued, fromGraph, fromRedirect, fromTransport, type CatalogueContext, type GraphFailure } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import { unexpected } from '../errors/unexpected';
 import { TransportError } from '../http/transport-error';
@@ -142,6 +142,9 @@ export class GraphRunner {
         }
         const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) }), cause: err };
         throw init.code === 'DELIVERY_UNKNOWN' ? this.#maybeDelivered(init) : this.#error(init);
+      }
+      if (reply.status >= 300 && reply.status < 400) {
+        throw this.#error(fromRedirect(reply.status, reply.headers.get('location'), op.doing, op.couldDeliver));
       }
       if (reply.status < 400) return { reply, attempts };
       const failure = graphFailure(reply);

@@ -109,7 +109,9 @@ export class HttpClient {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const fetchImpl = this.#fetch ?? (await globalFetch());
-    const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal };
+    // Never follow a redirect: a 3xx to another host (or to http://) would carry the message or the client secret
+    // there. The 3xx is returned as it is, and the callers refuse it.
+    const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal, redirect: 'manual' };
     if (req.headers) init.headers = req.headers;
     if (req.body instanceof Readable) {
       init.body = Readable.toWeb(req.body) as unknown as BodyInit;

@@ -13,6 +13,8 @@ export interface NetworkScope {
    * (an unknown tenant: AADSTS90002) as `endpoints_resolution_error` and drops the code.
    */
   entraError?: EntraErrorBody;
+  /** A redirect answer (never followed): msal-node would report it as an unreadable answer. */
+  redirect?: { status: number; location: string | null };
 }
 
 /** An Entra ID error answer, reduced to what the catalogue reads. */
@@ -63,6 +65,7 @@ export class MsalNetworkModule implements INetworkModule {
       const body = parseJson<Record<string, unknown>>(res.text) ?? {};
       const scope = this.#scope.getStore();
       if (scope && res.status >= 400) scope.entraError = entraError(res.status, body);
+      if (scope && res.status >= 300 && res.status < 400) scope.redirect = { status: res.status, location: res.headers.get('location') };
       return { status: res.status, headers, body: body as T };
     } catch (err) {
       const scope = this.#scope.getStore();

@@ -1,7 +1,7 @@
 import { readClaims } from '../auth/claims';
 import type { TokenProvider } from '../auth/token-provider';
 import type { ResolvedConfig } from '../config/validate';
-import { CATALOGUE, catalogued, fromEntra, fromTransport, type CatalogueContext } from '../errors/catalogue';
+import { CATALOGUE, catalogued, fromEntra, fromRedirect, fromTransport, type CatalogueContext } from '../errors/catalogue';
 import { MailerError, isMailerError } from '../errors/mailer-error';
 import { parseJson, type HttpClient } from '../http/http-client';
 import { TransportError } from '../http/transport-error';
@@ -177,6 +177,9 @@ async function checkTenant(deps: VerifyDeps, signal: AbortSignal | undefined): P
     const res = await deps.http.request({ method: 'GET', url, ...(signal ? { signal } : {}) });
     if (res.status === 200) {
       return { id: 'tenant', status: 'pass', step: 1, message: `The tenant ${deps.config.tenantId} exists in the ${name} cloud (${new URL(authorityHost).host}).` };
+    }
+    if (res.status >= 300 && res.status < 400) {
+      return failed('tenant', new MailerError(fromRedirect(res.status, res.headers.get('location'), `reaching ${new URL(authorityHost).host}`, false), deps.secrets()));
     }
     const body = parseJson<{ error_codes?: unknown; error_description?: unknown; trace_id?: unknown }>(res.text) ?? {};
     const errorNo = Array.isArray(body.error_codes) ? Number(body.error_codes[0]) : undefined;

@@ -168,6 +168,15 @@ describe('o365-mailer verify', () => {
       }
     });
 
+    it('a secret pasted as a stray argument (or as a number) is never echoed', async () => {
+      for (const argv of [['verify', SECRET], ['send', '--to', 'a@contoso.com', SECRET, '--subject', 'x'], ['verify', '--timeout-ms', SECRET]]) {
+        const r = await cli(argv);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/Unexpected argument \(argument \d of \d\)|--timeout-ms must be a whole number/);
+        expectNoLeak(r.stdout, r.stderr);
+      }
+    });
+
     it('missing configuration names each flag and environment variable', async () => {
       const r = await cli(['verify'], { env: { HOME: ENV.HOME } });
       expect(r.code).toBe(2);
@@ -196,7 +205,7 @@ describe('o365-mailer verify', () => {
 
     it.each([
       [['verify', '--bogus'], 'Unknown option --bogus'],
-      [['verify', 'extra'], 'Unexpected argument "extra"'],
+      [['verify', 'extra'], 'Unexpected argument (argument 1 of 1): `o365-mailer verify` takes only options. Its value is not shown'],
       [['verify', '--to'], 'o365-mailer: --to needs a value: --to <value>.\nRun `o365-mailer verify --help` for usage.'],
       [['verify', '--tenant-id', '--client-id', CLIENT], '--tenant-id needs a value: --tenant-id <value> (the next word starts with a dash; for a value that does, write --tenant-id=-value).'],
       [['verify', '--tenant-idd', TENANT], 'Unknown option --tenant-idd for `o365-mailer verify`. Did you mean --tenant-id?'],
