@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { O365OAuthMailerConfig } from '../config/types';
 import { TokenSigner } from './access-token';
@@ -81,7 +81,7 @@ function faultReply(ctx: EmulatorContext, request: RouteRequest, area: Area, fau
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const tls = await generateTlsMaterial();
+  const tls = options.tls ?? (await generateTlsMaterial());
   const directory = new Directory(options);
   const store = new MailStore();
   const signer = new TokenSigner();
@@ -197,15 +197,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_error, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 0);
   const { port } = server.address() as AddressInfo;
   ctx.url = `https://127.0.0.1:${port}`;
+  // The mailbox page (and only it) over plain HTTP on loopback, for a browser without a certificate warning.
+  let httpServer: ReturnType<typeof createHttpServer> | undefined;
+  let httpUrl: string | undefined;
+  if (options.httpPort !== undefined) {
+    httpServer = createHttpServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      if (!isMailboxUiPath(path)) {
+        writeReply(res, jsonReply(404, { error: 'not_found', error_description: `Only the mailbox page and its API are served over HTTP; Entra ID and Graph are at ${ctx.url}.` }));
+        return;
+      }
+      handle(req, res).catch(() => writeReply(res, jsonReply(500, { error: 'emulator_error' })));
+    });
+    try {
+      await listen(httpServer, options.httpPort);
+    } catch (error) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+    httpUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  }
   ctx.graphAudiences = [ctx.url, GRAPH_APP_ID];
   logger?.info?.('emulator listening', { url: ctx.url });
 
@@ -222,6 +237,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const emulator: Emulator = {
     url: ctx.url,
     ca: tls.cert,
+    httpUrl,
     tenantId: defaultTenant.id,
     tenantDomain: defaultTenant.domains[0],
     clientId: defaultApp?.clientId ?? '',
@@ -288,12 +304,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       releaseHung();
     },
     close(): Promise<void> {
-      return new Promise((resolve) => {
-        releaseHung();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      const closing = [server, ...(httpServer ? [httpServer] : [])].map(
+        (srv) =>
+          new Promise<void>((resolve) => {
+            srv.close(() => resolve());
+            srv.closeAllConnections();
+          }),
+      );
+      releaseHung();
+      return Promise.all(closing).then(() => undefined);
     },
   };
   return emulator;
+}
+
+/**
+ * Listens on 127.0.0.1. A port in use rejects with an error that says so in words (its `code` stays `EADDRINUSE`),
+ * not a bare `listen EADDRINUSE`.
+ */
+function listen(server: { listen(port: number, host: string, cb: () => void): unknown; once(e: 'error', l: (e: Error) => void): unknown; off(e: 'error', l: (e: Error) => void): unknown }, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        const clear = new Error(`Port ${port} on 127.0.0.1 is already in use (another emulator, or another program). Choose another port, or 0 for a free one.`);
+        Object.assign(clear, { code: 'EADDRINUSE', port });
+        reject(clear);
+        return;
+      }
+      reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }

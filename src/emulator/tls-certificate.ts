@@ -9,12 +9,12 @@ export interface TlsMaterial {
 }
 
 /**
- * Generates a fresh self-signed EC P-256 certificate valid for `127.0.0.1`, `::1` and `localhost`,
- * good for two days.
+ * Generates a fresh self-signed EC P-256 certificate valid for `127.0.0.1`, `::1` and `localhost`, good for
+ * `days` days (two by default; a kept emulator's state uses a year).
  */
-export async function generateTlsMaterial(): Promise<TlsMaterial> {
+export async function generateTlsMaterial(days = 2): Promise<TlsMaterial> {
   const notBeforeDate = new Date(Date.now() - 60_000);
-  const notAfterDate = new Date(Date.now() + 2 * 24 * 3600_000);
+  const notAfterDate = new Date(Date.now() + days * 24 * 3600_000);
   const pems = await generate([{ name: 'commonName', value: 'o365-oauth-mailer emulator' }], {
     keyType: 'ec',
     curve: 'P-256',

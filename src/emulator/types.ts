@@ -107,6 +107,16 @@ export interface EmulatorOptions {
   limits?: EmulatorLimits;
   /** Where the emulator logs (method, path and status only; never a secret, token or query string). @default silent */
   logger?: Logger;
+  /**
+   * The HTTPS certificate and its private key (PEM), to keep the same certificate across restarts so a client that
+   * trusts it (NODE_EXTRA_CA_CERTS, `tls.ca`) keeps trusting it. @default a fresh self-signed certificate
+   */
+  tls?: { key: string; cert: string };
+  /**
+   * Also serve the mailbox page and its JSON API (never the Entra ID or Graph endpoints) over plain HTTP on this
+   * port of 127.0.0.1, so a browser shows it without a certificate warning. `0` picks a free port. @default off
+   */
+  httpPort?: number;
 }
 
 /** One request the emulator received (the mailbox page's own `/_emulator` requests are not logged). */
@@ -309,6 +319,8 @@ export interface Emulator {
   readonly url: string;
   /** The self-signed certificate (PEM) to trust, e.g. `tls: { ca }`. */
   readonly ca: string;
+  /** `http://127.0.0.1:{port}`: the mailbox page over plain HTTP, when `httpPort` was given. */
+  readonly httpUrl: string | undefined;
   /** The default tenant's GUID. */
   readonly tenantId: string;
   /** The default tenant's first domain, if it has one. */

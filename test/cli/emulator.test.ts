@@ -32,11 +32,12 @@ describe('o365-mailer emulator', () => {
     expect(url).toBeDefined();
     expect(out.stdout).toContain(`Mailbox page: ${url}/`);
     const env = exportsOf(out.stdout);
-    expect(Object.keys(env).sort()).toEqual(['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_TENANT_ID', 'O365_SENDER']);
+    expect(Object.keys(env).sort()).toEqual(['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_TENANT_ID', 'NODE_EXTRA_CA_CERTS', 'O365_SENDER']);
     const command = /^ {2}o365-mailer verify (.*)$/m.exec(out.stdout)?.[1] as string;
     expect(command).toContain(`--authority-host ${url} --graph-endpoint ${url} --ca-file `);
     const caFile = /--ca-file (\S+)/.exec(command)?.[1] as string;
     expect(existsSync(caFile)).toBe(true);
+    expect(env.NODE_EXTRA_CA_CERTS).toBe(caFile);
 
     const flags = ['--authority-host', url, '--graph-endpoint', url, '--ca-file', caFile];
     const verify = await cli(['verify', ...flags, '--to', 'qa@contoso.com'], { env: { HOME: EMPTY_HOME, ...env } });
