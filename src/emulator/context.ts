@@ -4,6 +4,7 @@ import type { FederatedIssuer } from './client-assertion';
 import type { Directory } from './directory';
 import type { GraphIds } from './graph-errors';
 import type { MailStore } from './mail-store';
+import type { EmlWriter } from './eml';
 import type { MimeReader } from './mime-message';
 import type { EmulatorLimits } from './types';
 
@@ -25,6 +26,8 @@ export interface EmulatorContext {
   identityHeader: string;
   /** Reads MIME request bodies (loads mailparser on first use). */
   mime: MimeReader;
+  /** Writes captured messages as .eml (loads nodemailer on first use for JSON messages). */
+  eml: EmlWriter;
 }
 
 /** One request as routes see it. */

@@ -23,6 +23,8 @@ export function messageSummary(m: EmulatorMessage): Record<string, unknown> {
     subject: m.subject,
     preview: bodyPreview(m.body, 200),
     importance: m.importance ?? 'normal',
+    format: m.format,
+    messageId: m.messageId,
     headers: m.headers,
     route: m.route,
     saveToSentItems: m.saveToSentItems,
@@ -70,8 +72,31 @@ function download(m: EmulatorMessage, index: number, inline: boolean): Reply {
   };
 }
 
-/** Serves the mailbox page and its JSON API: list, one message, attachment download, clear. */
-export function handleMailboxUi(ctx: EmulatorContext, request: RouteRequest): Reply {
+/** A file name for a message's .eml download: its subject, made safe, else its ID. */
+function emlName(m: EmulatorMessage): string {
+  const base = m.subject.replace(/[^\p{L}\p{N} ._-]/gu, '_').replace(/\s+/g, ' ').trim().slice(0, 80);
+  return `${base || m.id}.eml`;
+}
+
+async function source(ctx: EmulatorContext, m: EmulatorMessage, download: boolean): Promise<Reply> {
+  const bytes = await ctx.eml.source(m);
+  const name = emlName(m);
+  return {
+    status: 200,
+    headers: {
+      // Shown as text in the page (never rendered), saved as message/rfc822 when downloaded.
+      'content-type': download ? 'message/rfc822' : 'text/plain; charset=utf-8',
+      ...(download ? { 'content-disposition': `attachment; filename="${asciiFilename(name)}"; filename*=UTF-8''${rfc5987(name)}` } : {}),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+      'cache-control': 'no-store',
+    },
+    body: bytes,
+  };
+}
+
+/** Serves the mailbox page and its JSON API: list, one message, its source (.eml), attachment download, clear. */
+export async function handleMailboxUi(ctx: EmulatorContext, request: RouteRequest): Promise<Reply> {
   const { path, method } = request;
   if (path === '/favicon.ico') return { status: 204 };
   if (path === '/' || path === '/index.html' || path === '/_emulator' || path === '/_emulator/') {
@@ -118,7 +143,11 @@ export function handleMailboxUi(ctx: EmulatorContext, request: RouteRequest): Re
   }
   const message = ctx.store.findMessage(parts[1] ?? '');
   if (!message || method !== 'GET') return jsonReply(404, { error: 'not_found' });
-  if (parts.length === 2) return jsonReply(200, { ...messageSummary(message), body: message.body }, { 'cache-control': 'no-store' });
+  if (parts.length === 2) {
+    const { text, html, alternatives, calendar, inReplyTo, references } = message;
+    return jsonReply(200, { ...messageSummary(message), body: message.body, text, html, alternatives, calendar, inReplyTo, references }, { 'cache-control': 'no-store' });
+  }
+  if (parts.length === 3 && parts[2] === 'raw') return source(ctx, message, request.query.get('download') === '1');
   if (parts.length === 4 && parts[2] === 'attachments' && /^\d+$/.test(parts[3] ?? '')) {
     return download(message, Number(parts[3]), request.query.get('inline') === '1');
   }

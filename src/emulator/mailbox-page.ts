@@ -60,6 +60,28 @@ table.meta td { padding: 2px 0; word-break: break-word; }
 .attachments .size { color: var(--muted); font-size: 12px; }
 .body { flex: 1; display: flex; flex-direction: column; padding: 16px 20px; min-height: 360px; }
 .body iframe { flex: 1; width: 100%; min-height: 420px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+.tabs { display: flex; gap: 4px; padding: 10px 20px 0; background: var(--panel); border-bottom: 1px solid var(--line); overflow-x: auto; }
+.tabs button { padding: 7px 14px; border: 1px solid transparent; border-bottom: 0; border-radius: 8px 8px 0 0; background: none; color: var(--muted); font: inherit; cursor: pointer; white-space: nowrap; }
+.tabs button[aria-selected="true"] { background: var(--bg); border-color: var(--line); color: var(--text); font-weight: 600; margin-bottom: -1px; }
+.tabs button:disabled { opacity: .45; cursor: default; }
+.msg-actions { margin-top: 10px; display: flex; gap: 8px; flex-wrap: wrap; }
+.msg-actions a { padding: 5px 10px; border: 1px solid var(--line); border-radius: 6px; color: var(--accent); text-decoration: none; font-size: 13px; background: #fafbfd; }
+table.headers { border-collapse: collapse; width: 100%; font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
+table.headers th { text-align: left; vertical-align: top; padding: 4px 10px; color: var(--muted); font-weight: 500; white-space: nowrap; border-bottom: 1px solid var(--line); }
+table.headers td { padding: 4px 10px; word-break: break-all; border-bottom: 1px solid var(--line); }
+@media (max-width: 720px) {
+  header.top { flex-wrap: wrap; gap: 8px; }
+  header.top .sub:first-of-type { display: none; }
+  header.top input { order: 10; width: 100%; }
+  main { flex-direction: column; }
+  #list { flex: none; width: auto; min-width: 0; max-height: 38vh; border-right: 0; border-bottom: 1px solid var(--line); }
+  #view { overflow-y: visible; }
+  .msg-head, .attachments, .body { padding-left: 12px; padding-right: 12px; }
+  .tabs { padding-left: 12px; padding-right: 12px; }
+  table.meta th { white-space: normal; }
+  table.headers th { white-space: normal; word-break: break-all; }
+  .body iframe { min-height: 320px; }
+}
 .body pre { margin: 0; padding: 14px; white-space: pre-wrap; word-break: break-word; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 </style>
 </head>
@@ -177,6 +199,59 @@ table.meta td { padding: 2px 0; word-break: break-word; }
     table.appendChild(tr);
   }
 
+  function sourceUrl(id, download) {
+    return '/_emulator/messages/' + encodeURIComponent(id) + '/raw' + (download ? '?download=1' : '');
+  }
+
+  function parseHeaders(source) {
+    var end = source.search(/\\r?\\n\\r?\\n/);
+    var block = end < 0 ? source : source.slice(0, end);
+    return block.replace(/\\r?\\n[ \\t]+/g, ' ').split(/\\r?\\n/).filter(Boolean).map(function (line) {
+      var colon = line.indexOf(':');
+      return colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 1).trim()];
+    });
+  }
+
+  function htmlPane(m) {
+    var html = m.html;
+    m.attachments.forEach(function (a) {
+      if (a.contentId) html = html.split('cid:' + a.contentId).join(location.origin + attachmentUrl(m.id, a.index) + '?inline=1');
+    });
+    var frame = el('iframe');
+    frame.setAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+    frame.setAttribute('referrerpolicy', 'no-referrer');
+    frame.setAttribute('title', 'Message body');
+    frame.srcdoc = '<!doctype html><meta charset="utf-8"><base target="_blank">' +
+      '<style>:where(body){font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d2433;margin:16px}</style>' + html;
+    return frame;
+  }
+
+  function withSource(m, build) {
+    var box = el('div', 'loading', 'Loading…');
+    fetch(sourceUrl(m.id, false), { cache: 'no-store' })
+      .then(function (r) { return r.text(); })
+      .then(function (source) { box.textContent = ''; box.className = ''; box.appendChild(build(source)); })
+      .catch(function () { box.textContent = 'The source could not be loaded.'; });
+    return box;
+  }
+
+  function headersPane(m) {
+    return withSource(m, function (source) {
+      var table = el('table', 'headers');
+      parseHeaders(source).forEach(function (h) {
+        var tr = el('tr');
+        tr.appendChild(el('th', null, h[0]));
+        tr.appendChild(el('td', null, h[1]));
+        table.appendChild(tr);
+      });
+      return table;
+    });
+  }
+
+  function rawPane(m) {
+    return withSource(m, function (source) { return el('pre', 'raw-source', source); });
+  }
+
   function renderMessage(m) {
     viewEl.textContent = '';
     var head = el('div', 'msg-head');
@@ -190,10 +265,17 @@ table.meta td { padding: 2px 0; word-break: break-word; }
     metaRow(table, 'Date', when(m.receivedAt, true));
     metaRow(table, 'Importance', m.importance);
     metaRow(table, 'Mailbox', m.mailbox);
-    metaRow(table, 'Sent via', m.route === 'draft' ? 'draft + /send' : 'sendMail' + (m.saveToSentItems ? '' : ' (not saved to Sent Items)'));
+    metaRow(table, 'Message-ID', m.messageId);
+    metaRow(table, 'Sent via', (m.route === 'draft' ? 'draft + /send' : 'sendMail' + (m.saveToSentItems ? '' : ' (not saved to Sent Items)')) + (m.format === 'mime' ? ' · MIME' : ' · JSON'));
     metaRow(table, 'request-id', m.requestId);
-    (m.headers || []).forEach(function (h) { metaRow(table, h.name, h.value); });
+    if (m.format !== 'mime') (m.headers || []).forEach(function (h) { metaRow(table, h.name, h.value); });
     head.appendChild(table);
+    var actions = el('div', 'msg-actions');
+    var eml = el('a', 'eml', 'Download .eml');
+    eml.href = sourceUrl(m.id, true);
+    eml.setAttribute('download', '');
+    actions.appendChild(eml);
+    head.appendChild(actions);
     viewEl.appendChild(head);
 
     if (m.attachments.length) {
@@ -210,23 +292,35 @@ table.meta td { padding: 2px 0; word-break: break-word; }
       viewEl.appendChild(box);
     }
 
+    var tabs = el('div', 'tabs');
+    tabs.setAttribute('role', 'tablist');
     var body = el('div', 'body');
-    if (m.body.contentType === 'html') {
-      var html = m.body.content;
-      m.attachments.forEach(function (a) {
-        if (a.contentId) html = html.split('cid:' + a.contentId).join(location.origin + attachmentUrl(m.id, a.index) + '?inline=1');
-      });
-      var frame = el('iframe');
-      frame.setAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
-      frame.setAttribute('referrerpolicy', 'no-referrer');
-      frame.setAttribute('title', 'Message body');
-      frame.srcdoc = '<!doctype html><meta charset="utf-8"><base target="_blank">' +
-        '<style>:where(body){font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d2433;margin:16px}</style>' + html;
-      body.appendChild(frame);
-    } else {
-      body.appendChild(el('pre', 'text-body', m.body.content));
+    body.setAttribute('role', 'tabpanel');
+    var hasHtml = typeof m.html === 'string';
+    var panes = {
+      html: function () { return htmlPane(m); },
+      text: function () { return el('pre', 'text-body', typeof m.text === 'string' ? m.text : '(This message has no plain-text part.)'); },
+      headers: function () { return headersPane(m); },
+      raw: function () { return rawPane(m); },
+    };
+    var buttons = {};
+    function show(name) {
+      Object.keys(buttons).forEach(function (k) { buttons[k].setAttribute('aria-selected', k === name ? 'true' : 'false'); });
+      body.textContent = '';
+      body.appendChild(panes[name]());
     }
+    [['html', 'HTML'], ['text', 'Text'], ['headers', 'Headers'], ['raw', 'Raw']].forEach(function (t) {
+      var b = el('button', 'tab tab-' + t[0], t[1]);
+      b.type = 'button';
+      b.setAttribute('role', 'tab');
+      if (t[0] === 'html' && !hasHtml) b.disabled = true;
+      b.addEventListener('click', function () { show(t[0]); });
+      buttons[t[0]] = b;
+      tabs.appendChild(b);
+    });
+    viewEl.appendChild(tabs);
     viewEl.appendChild(body);
+    show(hasHtml ? 'html' : 'text');
   }
 
   function select(id) {

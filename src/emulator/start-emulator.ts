@@ -17,6 +17,7 @@ import { newGuid, newSecretValue } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
 import { MimeReader } from './mime-message';
+import { EmlWriter } from './eml';
 import { generateTlsMaterial } from './tls-certificate';
 import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, FederatedTokenOptions, IssueTokenOptions } from './types';
 import { handleUpload, isUploadPath, outlookError } from './upload-routes';
@@ -105,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     federatedIssuer: new FederatedIssuer(''),
     identityHeader: newSecretValue(),
     mime: new MimeReader(),
+    eml: new EmlWriter(),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -130,7 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
     if (area === 'ui') {
       await readBody(req, 64 * 1024);
-      writeReply(res, handleMailboxUi(ctx, request));
+      writeReply(res, await handleMailboxUi(ctx, request));
       return;
     }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator';
+import { O365OAuthMailer } from '../../src/index';
 import { emulatorClient, type EmulatorClient } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -128,6 +129,69 @@ describe.skipIf(missing && !process.env.CI)('mailbox page (headless Chromium)', 
     await page.frameLocator('.body iframe').locator('h1').waitFor();
     await page.waitForTimeout(600); // the sandboxed iframe paints in its own process
     await page.screenshot({ path: '/tmp/emulator-page.png' });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('tabs HTML, Text, Headers and Raw, an .eml download, and a layout that works 420 px wide', async () => {
+    const mailer = new O365OAuthMailer(emulator.mailerConfig());
+    const mime = await mailer.send({
+      to: 'Ann Lee <ann@example.com>',
+      subject: 'Both bodies, narrow screen',
+      text: 'The plain-text part',
+      html: '<p>The <b>HTML</b> part</p>',
+      headers: { 'List-Id': 'lab <lab.example.com>' },
+      attachments: [{ filename: 'a-rather-long-attachment-name-for-a-narrow-screen.csv', content: 'a,b\n' }],
+    });
+    const json = await mailer.send({ to: 'bob@example.com', subject: 'JSON one', text: 'json text' });
+    await mailer.close();
+    const captured = emulator.messages.find((m) => m.messageId === mime.messageId)!;
+
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 420, height: 860 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(emulator.url + '/');
+    await page.locator('#list .item').filter({ hasText: 'Both bodies, narrow screen' }).click();
+    await expect.poll(() => page.locator('.msg-head h2').textContent()).toBe('Both bodies, narrow screen');
+
+    // Nothing wider than the screen: no horizontal scrolling at 420 px.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    expect(await page.locator('.tabs button').allTextContents()).toEqual(['HTML', 'Text', 'Headers', 'Raw']);
+    expect(await page.locator('.tab-html').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.frameLocator('.body iframe').locator('p').textContent()).toBe('The HTML part');
+
+    await page.locator('.tab-text').click();
+    expect(await page.locator('pre.text-body').textContent()).toBe('The plain-text part');
+
+    await page.locator('.tab-headers').click();
+    await page.locator('table.headers').waitFor();
+    const headers = await page.locator('table.headers tr').evaluateAll((rows) => rows.map((r) => [r.children[0]?.textContent, r.children[1]?.textContent]));
+    expect(headers).toContainEqual(['Message-ID', mime.messageId]);
+    expect(headers).toContainEqual(['List-ID', 'lab <lab.example.com>']);
+    expect(headers.find((h) => h[0] === 'Content-Type')?.[1]).toMatch(/^multipart\/mixed/);
+
+    await page.locator('.tab-raw').click();
+    await page.locator('pre.raw-source').waitFor();
+    expect(await page.locator('pre.raw-source').textContent()).toBe(captured.mime!.toString('utf8'));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    await page.screenshot({ path: '/tmp/emulator-page-420.png', fullPage: true });
+
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('a.eml').click()]);
+    expect(dl.suggestedFilename()).toBe('Both bodies_ narrow screen.eml');
+    const saved = await dl.path();
+    expect((await import('node:fs')).readFileSync(saved!).equals(captured.mime!)).toBe(true);
+
+    // A JSON message has a source too, written the way Exchange would deliver it, with its Message-ID.
+    await page.locator('#list .item').filter({ hasText: 'JSON one' }).click();
+    await expect.poll(() => page.locator('.msg-head h2').textContent()).toBe('JSON one');
+    expect(await page.locator('.tab-html').isDisabled()).toBe(true);
+    expect(await page.locator('pre.text-body').textContent()).toBe('json text');
+    await page.locator('.tab-raw').click();
+    await page.locator('pre.raw-source').waitFor();
+    const raw = (await page.locator('pre.raw-source').textContent()) ?? '';
+    expect(raw).toContain(`Message-ID: ${json.messageId}`);
+    expect(raw).toContain('json text');
     expect(errors).toEqual([]);
     await context.close();
   });
