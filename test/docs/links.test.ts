@@ -1,0 +1,44 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[]; license: string };
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** Is `path` (relative to the package root) in the published package? */
+const published = (path: string) => pkg.files.some((f) => path === f || path.startsWith(`${f}/`)) || /^(README|LICENSE|CHANGELOG)/.test(path);
+
+describe('the package carries what the README and the messages promise', () => {
+  it('a LICENSE file matching package.json', () => {
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+  });
+
+  it('every relative link of the README and docs/ leads to a file that is published', () => {
+    const documents = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const broken: string[] = [];
+    for (const doc of documents) {
+      const text = readFileSync(join(root, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (!target || /^[a-z]+:/i.test(target)) continue;
+        const path = join(dirname(doc), target).replace(/\\/g, '/');
+        if (!existsSync(join(root, path)) || !published(path)) broken.push(`${doc} → ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('every docs/… file a message, fix or TSDoc names exists and is published', () => {
+    const missing: string[] = [];
+    for (const file of sources(join(root, 'src'))) {
+      for (const [path] of readFileSync(file, 'utf8').matchAll(/docs\/[\w-]+\.md/g)) {
+        if (!existsSync(join(root, path)) || !published(path)) missing.push(`${file.slice(root.length + 1)} → ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
