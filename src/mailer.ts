@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { domainToASCII } from 'node:url';
 import { inspect } from 'node:util';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
@@ -23,14 +22,15 @@ import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
 import { combineObservers, requestLog } from './http/request-log';
 import { Telemetry } from './telemetry/telemetry';
+import { asciiDomain } from './message/addresses';
 import { resolveAttachments } from './message/attachments';
-import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
+import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './message/graph-json';
 import { generateMessageId } from './message/message-id';
 import { MimeComposer } from './message/mime-composer';
 import { MAX_MIME_BYTES } from './message/mime-size';
 import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
-import { assertAttachmentSizes, chooseRoute, estimateSendMailBytes } from './message/size';
+import { assertAttachmentSizes, chooseRoute, estimateSendMailJsonBytes } from './message/size';
 import type { AddressObject, MailMessage, SendOptions, SendResult } from './message/types';
 import { invalid } from './message/validation';
 import { MailboxLimiter } from './reliability/mailbox-limiter';
@@ -158,7 +158,8 @@ export class O365OAuthMailer {
     const { signal } = options;
     if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
     if (normalized.mimeReasons?.[0] === 'raw') return this.#sendRaw(message, options);
-    const attachments = await resolveAttachments(message.attachments ?? [], signal ? { signal } : {});
+    const specs = message.attachments;
+    const attachments = specs && specs.length > 0 ? await resolveAttachments(specs, signal ? { signal } : {}) : [];
     try {
       assertAttachmentSizes(attachments);
       const clientRequestId = randomUUID();
@@ -186,37 +187,38 @@ export class O365OAuthMailer {
         // Graph's message resource takes internetMessageId while the message is a draft, which a message given
         // to sendMail (or a new draft) is: the recipient sees it as the Message-ID header.
         graphMessage.internetMessageId = messageId;
-        let jsonRoute = chooseRoute(estimateSendMailBytes(normalized, attachments), false);
+        // Serialised once: the size estimate and the request body share this text.
+        const messageJson = JSON.stringify(graphMessage);
+        let jsonRoute = chooseRoute(estimateSendMailJsonBytes(messageJson, attachments), false);
         if (jsonRoute === 'too-large') {
           const token = await this.#tokens.getToken(signal ? { signal } : {});
           jsonRoute = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));
         }
         if (jsonRoute === 'too-large') throw this.#tooLarge(attachments);
         route = jsonRoute;
-        outcome = await this.#sendJson(route, graphMessage, attachments, clientRequestId, options);
+        outcome = await this.#sendJson(route, graphMessage, messageJson, attachments, clientRequestId, options);
       }
       return this.#result(normalized.recipients, outcome, route, normalized.mimeReasons ? 'mime' : 'json', messageId);
     } finally {
-      await Promise.all(attachments.map((a) => a.dispose()));
+      if (attachments.length > 0) await Promise.all(attachments.map((a) => a.dispose()));
     }
   }
 
   async #sendJson(
     route: 'sendMail' | 'draft',
     graphMessage: ReturnType<typeof toGraphMessage>,
+    messageJson: string,
     attachments: readonly NormalizedAttachment[],
     clientRequestId: string,
     options: SendOptions,
   ): Promise<GraphOutcome> {
     const { signal } = options;
     if (route === 'sendMail') {
-      if (attachments.length > 0) {
-        graphMessage.attachments = await Promise.all(attachments.map(async (a) => toGraphFileAttachment(a, await a.read())));
-      }
+      const attachmentsJson = attachments.length > 0 ? await Promise.all(attachments.map(async (a) => JSON.stringify(toGraphFileAttachment(a, await a.read())))) : [];
       return this.#runner.run({
         method: 'POST',
         path: `${this.#userPath}/sendMail`,
-        body: sendMailBody(graphMessage, this.#config.saveToSentItems),
+        json: sendMailJson(messageJson, this.#config.saveToSentItems, attachmentsJson),
         clientRequestId,
         couldDeliver: true,
         doing: 'sending the mail',
@@ -231,6 +233,7 @@ export class O365OAuthMailer {
       secrets: () => this.#secrets,
       userPath: this.#userPath,
       message: graphMessage,
+      messageJson,
       attachments,
       clientRequestId,
       ...(signal ? { signal } : {}),
@@ -264,7 +267,7 @@ export class O365OAuthMailer {
   /** The domain of generated Message-IDs: the From address's, in ASCII. */
   #messageIdDomain(address: string): string {
     const domain = address.slice(address.lastIndexOf('@') + 1);
-    return domainToASCII(domain) || 'localhost';
+    return asciiDomain(domain) || 'localhost';
   }
 
   /**
@@ -360,7 +363,7 @@ export class O365OAuthMailer {
     if (!secret) {
       throw new MailerError(catalogued('SECRET_MISSING', `No client secret: none was configured, and the secret store holds nothing under "${c.secretName}".`));
     }
-    return createMsalApp({
+    return await createMsalApp({
       clientId: c.clientId,
       tenantId: c.tenantId,
       authorityHost: c.cloud.authorityHost,

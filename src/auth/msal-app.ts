@@ -1,5 +1,6 @@
-import { ConfidentialClientApplication, LogLevel, type ICachePlugin, type INetworkModule } from '@azure/msal-node';
+import type { ConfidentialClientApplication, ICachePlugin, INetworkModule } from '@azure/msal-node';
 import type { Logger } from '../config/types';
+import { loadMsal } from './msal';
 
 /** What building msal-node's client needs. */
 export interface MsalAppOptions {
@@ -19,7 +20,8 @@ export interface MsalAppOptions {
  * `/common`), and custom hosts are declared as known authorities so msal-node never calls
  * login.microsoftonline.com for instance discovery.
  */
-export function createMsalApp(options: MsalAppOptions): ConfidentialClientApplication {
+export async function createMsalApp(options: MsalAppOptions): Promise<ConfidentialClientApplication> {
+  const { ConfidentialClientApplication, LogLevel } = await loadMsal();
   const host = new URL(options.authorityHost);
   const logger = options.logger;
   return new ConfidentialClientApplication({

@@ -1,8 +1,10 @@
-import { AuthError, ServerError, type ConfidentialClientApplication } from '@azure/msal-node';
+import { randomUUID } from 'node:crypto';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { fromEntra, fromRedirect, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
 import { raceAbort, sleep } from '../reliability/abortable';
+import { loadMsal } from './msal';
 
 /** An access token and when it expires. */
 export interface AccessToken {
@@ -104,10 +106,11 @@ export class TokenProvider {
 
   async #acquire(skipCache: boolean): Promise<AccessToken> {
     const app = await this.#options.app();
-    const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache });
     const lock = this.#options.lock;
     for (let attempt = 0; ; attempt++) {
-      const scope: NetworkScope = {};
+      // The correlation ID ties msal-node's requests to this scope (it is also the request's client-request-id).
+      const scope: NetworkScope = { correlationId: randomUUID() };
+      const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache, correlationId: scope.correlationId });
       try {
         const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));
         if (!result?.accessToken) {
@@ -131,17 +134,18 @@ export class TokenProvider {
           await sleep(CONNECT_RETRY_DELAY_MS * 2 ** attempt, undefined, 'requesting a token');
           continue;
         }
-        throw this.#mapError(err, scope);
+        throw await this.#mapError(err, scope);
       }
     }
   }
 
-  #mapError(err: unknown, scope: NetworkScope): MailerError {
+  async #mapError(err: unknown, scope: NetworkScope): Promise<MailerError> {
     const secrets = this.#options.secrets();
     if (scope.redirect) {
       return new MailerError({ ...fromRedirect(scope.redirect.status, scope.redirect.location, 'requesting a token from Entra ID', false), cause: err }, secrets);
     }
     if (err instanceof MailerError) return err;
+    const { AuthError, ServerError } = await loadMsal();
     if (scope.entraError) {
       const e = scope.entraError;
       return new MailerError({ ...fromEntra(e.errorNo, e.description, this.#options.context(), e.status, e.traceId), cause: err }, secrets);

@@ -82,7 +82,8 @@ export function ownSnapshot<T>(value: T, path: string, options: SnapshotOptions,
   const out: Record<string, unknown> | unknown[] = array ? [] : Object.create(null);
   for (const key of keys) {
     if (typeof key !== 'string' || (array && key === 'length')) continue;
-    const field = array ? `${path}[${key}]` : `${path}.${key}`;
+    // Built only when needed (a refusal, or a value to look into): a send reads many plain strings.
+    const field = () => (array ? `${path}[${key}]` : `${path}.${key}`);
     let descriptor: PropertyDescriptor | undefined;
     let item: unknown;
     try {
@@ -90,10 +91,11 @@ export function ownSnapshot<T>(value: T, path: string, options: SnapshotOptions,
       if (!descriptor?.enumerable) continue;
       item = 'value' in descriptor ? descriptor.value : descriptor.get?.call(value);
     } catch (error) {
-      throw fail(field)(`threw when read (${describeError(error)}).`);
+      throw fail(field())(`threw when read (${describeError(error)}).`);
     }
     if (array && !/^(0|[1-9]\d*)$/.test(key)) continue;
-    (out as Record<string, unknown>)[key] = ownSnapshot(item, field, options, depth + 1);
+    const plain = typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean' || item === undefined || item === null;
+    (out as Record<string, unknown>)[key] = plain ? item : ownSnapshot(item, field(), options, depth + 1);
   }
   return out as T;
 }

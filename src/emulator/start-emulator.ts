@@ -141,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       logger?.debug?.('emulator request', { method, path, status: res.statusCode });
     });
     const faultRequest = { method, path, area };
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
 
     const before = faults.takeBefore(faultRequest);
     if (before) {

@@ -108,6 +108,11 @@ export interface EmulatorOptions {
   /** Where the emulator logs (method, path and status only; never a secret, token or query string). @default silent */
   logger?: Logger;
   /**
+   * Milliseconds every Entra ID, Graph and upload answer waits before it is sent, to measure throughput as over a
+   * real network (Graph answers a sendMail in tens of milliseconds). @default 0
+   */
+  latencyMs?: number;
+  /**
    * The HTTPS certificate and its private key (PEM), to keep the same certificate across restarts so a client that
    * trusts it (NODE_EXTRA_CA_CERTS, `tls.ca`) keeps trusting it. @default a fresh self-signed certificate
    */

@@ -20,6 +20,8 @@ export interface DraftSendOptions {
   userPath: string;
   /** The draft as Graph JSON, or… */
   message?: Message;
+  /** …`message` already serialised (sent as it is), or… */
+  messageJson?: string;
   /** …as a base64 MIME message (the draft is then created from MIME). */
   mime?: string;
   attachments: readonly NormalizedAttachment[];
@@ -37,7 +39,7 @@ export interface DraftSendOptions {
 export async function sendViaDraft(o: DraftSendOptions): Promise<GraphOutcome> {
   const { runner, userPath, clientRequestId, signal } = o;
   const base = { clientRequestId, ...(signal ? { signal } : {}) };
-  const content = o.mime !== undefined ? { mime: o.mime } : { body: o.message };
+  const content = o.mime !== undefined ? { mime: o.mime } : o.messageJson !== undefined ? { json: o.messageJson } : { body: o.message };
   const created = await runner
     .run({ ...base, method: 'POST', path: `${userPath}/messages`, ...content, couldDeliver: false, doing: 'creating the draft' })
     .catch((err: unknown) => {

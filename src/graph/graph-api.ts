@@ -1,12 +1,6 @@
-import {
-  AuthenticationHandler,
-  AuthenticationHandlerOptions,
-  Client,
-  ResponseType,
-  type Context,
-  type Middleware,
-} from '@microsoft/microsoft-graph-client';
-import { parseJson, type HttpClient } from '../http/http-client';
+import type { HttpClient } from '../http/http-client';
+import { DirectRoute } from './direct-route';
+import { SdkRoute } from './sdk-route';
 
 /** One Graph request. */
 export interface GraphCall {
@@ -15,6 +9,8 @@ export interface GraphCall {
   path: string;
   /** A JSON body. */
   body?: unknown;
+  /** The body already serialised as JSON, sent as it is (in place of `body`): a message is serialised once. */
+  json?: string;
   /** A MIME message, base64-encoded, sent as `Content-Type: text/plain` instead of a JSON `body`. */
   mime?: string;
   /** The bearer token for this request. */
@@ -34,98 +30,32 @@ export interface GraphReply {
   requestId?: string;
 }
 
-/** Per-call state carried through the Graph client's middleware chain. */
-interface CallState {
-  signal?: AbortSignal;
-  /** The transport failure, kept because the Graph client wraps middleware errors and loses their type. */
-  error?: unknown;
-}
-
-const CALL_STATE = 'o365MailerCall';
-
 /**
- * The Graph client's last middleware: sends through the mailer's {@link HttpClient} (proxy, CA, time limit) in
- * place of the SDK's HTTPMessageHandler. There is deliberately no RetryHandler in the chain: the SDK's retries
- * re-POST sendMail on 503/504, which delivers duplicates. Retries are the mailer's policy.
- */
-class HttpClientMiddleware implements Middleware {
-  constructor(private readonly http: HttpClient) {}
-
-  async execute(context: Context): Promise<void> {
-    const options = (context.options ?? {}) as RequestInit & { [CALL_STATE]?: CallState };
-    const state = options[CALL_STATE];
-    const url = typeof context.request === 'string' ? context.request : context.request.url;
-    const headers: Record<string, string> = {};
-    new Headers(options.headers as HeadersInit | undefined).forEach((value, key) => {
-      headers[key] = value;
-    });
-    try {
-      const res = await this.http.request({
-        method: (options.method ?? 'GET') as 'GET',
-        url,
-        headers,
-        ...(options.body !== undefined && options.body !== null ? { body: options.body as string } : {}),
-        ...(state?.signal ? { signal: state.signal } : {}),
-      });
-      const noBody = res.status === 204 || res.status === 205 || res.status === 304 || res.text === '';
-      context.response = new Response(noBody ? null : res.text, { status: res.status, headers: res.headers });
-    } catch (err) {
-      if (state) state.error = err;
-      throw err;
-    }
-  }
-}
-
-/**
- * The only module that knows `@microsoft/microsoft-graph-client`: every Graph request goes through its
- * AuthenticationHandler (with the mailer's token) and answers raw, so statuses are the mailer's to interpret.
+ * Sends Graph requests by one of two routes, chosen per request here and nowhere else:
+ * - **sendMail**, the request made for every message, goes straight to the mailer's {@link HttpClient}
+ *   ({@link DirectRoute}): the Graph client's request builders, middleware chain and `Response` copies would cost
+ *   more than the rest of a warm send together, and add nothing to one POST to a URL built from the configured
+ *   Graph endpoint;
+ * - everything else (drafts, attachments, upload sessions, deletes) goes through the Graph client
+ *   ({@link SdkRoute}), loaded on first use.
+ * Both send the same URL, headers and body, and answer raw: statuses are the runner's to interpret.
  */
 export class GraphApi {
-  readonly #client: Client;
+  readonly #direct: DirectRoute;
+  readonly #sdk: SdkRoute;
 
   constructor(graphEndpoint: string, http: HttpClient) {
-    const auth = new AuthenticationHandler({ getAccessToken: () => Promise.reject(new Error('no token for this call')) });
-    auth.setNext(new HttpClientMiddleware(http));
-    this.#client = Client.initWithMiddleware({
-      middleware: auth,
-      baseUrl: `${graphEndpoint}/`,
-      defaultVersion: 'v1.0',
-      // The AuthenticationHandler attaches tokens only to Microsoft's Graph hosts and these: host names, no port.
-      customHosts: new Set([new URL(graphEndpoint).hostname]),
-    });
+    this.#direct = new DirectRoute(graphEndpoint, http);
+    this.#sdk = new SdkRoute(graphEndpoint, http);
   }
 
   /** Sends one request. Rejects only with the transport failure; any HTTP status resolves. */
-  async call(call: GraphCall): Promise<GraphReply> {
-    const state: CallState = {};
-    if (call.signal) state.signal = call.signal;
-    let request = this.#client
-      .api(call.path)
-      .version('v1.0')
-      .responseType(ResponseType.RAW)
-      .header('client-request-id', call.clientRequestId)
-      .option(CALL_STATE, state)
-      .middlewareOptions([new AuthenticationHandlerOptions({ getAccessToken: async () => call.token })]);
-    if (call.mime !== undefined) request = request.header('Content-Type', 'text/plain');
-    else if (call.body !== undefined) request = request.header('Content-Type', 'application/json');
-    let response: Response;
-    try {
-      switch (call.method) {
-        case 'GET':
-          response = (await request.get()) as Response;
-          break;
-        case 'POST':
-          response = (await request.post(call.mime ?? (call.body === undefined ? '' : JSON.stringify(call.body)))) as Response;
-          break;
-        case 'DELETE':
-          response = (await request.delete()) as Response;
-          break;
-      }
-    } catch (err) {
-      throw state.error ?? err;
-    }
-    const text = await response.text();
-    const requestId = response.headers.get('request-id') ?? undefined;
-    return { status: response.status, headers: response.headers, body: parseJson(text), ...(requestId ? { requestId } : {}) };
+  call(call: GraphCall): Promise<GraphReply> {
+    return isHotPath(call) ? this.#direct.call(call) : this.#sdk.call(call);
   }
+}
+
+/** The per-message request: `POST /users/{sender}/sendMail`. */
+function isHotPath(call: GraphCall): boolean {
+  return call.method === 'POST' && call.path.endsWith('/sendMail');
 }

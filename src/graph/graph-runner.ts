@@ -20,6 +20,8 @@ export interface GraphOperation {
   /** The same across every attempt of one message. */
   clientRequestId: string;
   signal?: AbortSignal;
+  /** The body already serialised as JSON, sent as it is (in place of `body`). */
+  json?: string;
   /** True for sendMail and a draft's /send: an ambiguous failure then means the mail may be out. */
   couldDeliver: boolean;
   /** What is being done, for messages: "sending the mail". */
@@ -114,7 +116,7 @@ export class GraphRunner {
           return api.call({
             method: op.method,
             path: op.path,
-            body: op.body,
+            ...(op.json !== undefined ? { json: op.json } : { body: op.body }),
             ...(op.mime !== undefined ? { mime: op.mime } : {}),
             token: token.token,
             clientRequestId: op.clientRequestId,

@@ -7,6 +7,7 @@ import { TransportError } from '../http/transport-error';
 import type { NormalizedAttachment } from '../message/normalized';
 import { abortedError, sleep } from '../reliability/abortable';
 import type { RetryPolicy } from '../reliability/retry-policy';
+import { ChunkBuffer } from './chunk-buffer';
 
 /** What uploading one attachment needs. */
 export interface UploadOptions {
@@ -44,7 +45,7 @@ function nextOffset(body: unknown, total: number): number | undefined {
 /**
  * Streams one attachment through an upload session in PUTs of at most `chunkBytes`, with **no Authorization
  * header** (the URL is pre-authenticated; a bearer token gets 401 InvalidAudience). Only one chunk is in memory at
- * a time. A failed chunk is retried from the session's `nextExpectedRanges`.
+ * a time, in a buffer reused from chunk to chunk ({@link ChunkBuffer}). A failed chunk is retried from the session's `nextExpectedRanges`.
  */
 export async function uploadAttachment(options: UploadOptions): Promise<void> {
   const { http, uploadUrl, attachment, chunkBytes, policy, logger, signal } = options;
@@ -66,6 +67,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
     if (to > reported) options.onChunk?.(to - reported);
     reported = Math.max(reported, to);
   };
+  const buffer = new ChunkBuffer(chunkBytes);
   while (offset < total) {
     if (signal?.aborted) throw abortedError('uploading an attachment');
     if (puts >= maxPuts) throw stalled('the upload session kept asking for bytes it had been sent');
@@ -74,6 +76,22 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
     let status: number;
     let body: unknown;
     let retryAfter: string | null = null;
+    let chunk: Uint8Array;
+    try {
+      chunk = await buffer.read(attachment, offset, end);
+    } catch (err) {
+      throw new MailerError(
+        {
+          ...catalogued('UNKNOWN', `Could not read ${attachment.name} at byte ${offset} while uploading it: ${(err as Error)?.message ?? String(err)}. The mail was not sent.`),
+          fix: `Keep ${attachment.name} unchanged and readable until send() resolves, then send the mail again.`,
+          cause: err,
+        },
+        options.secrets,
+      );
+    }
+    if (chunk.length !== end - offset) {
+      throw new MailerError(catalogued('UNKNOWN', `${attachment.name} gave ${chunk.length} bytes at byte ${offset} where ${end - offset} were expected: it changed while being sent. The mail was not sent.`), options.secrets);
+    }
     try {
       const res = await inSlot(options, () =>
         http.request({
@@ -84,8 +102,8 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
             'Content-Length': String(end - offset),
             'Content-Range': `bytes ${offset}-${end - 1}/${total}`,
           },
-          // Streamed from the source: no chunk is ever held whole in memory.
-          body: attachment.open(offset, end),
+          // One chunk at a time, through the reused buffer: memory does not grow with the file.
+          body: chunk,
           ...(signal ? { signal } : {}),
         }),
       );
@@ -93,6 +111,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       body = parseJson(res.text);
       retryAfter = res.headers.get('retry-after');
     } catch (err) {
+      buffer.abandon();
       if (!(err instanceof TransportError)) throw err;
       if (err.failure === 'aborted') throw abortedError('uploading an attachment');
       // A chunk PUT is idempotent by range: resume from what the session says it has.
@@ -106,6 +125,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       advance(offset);
       continue;
     }
+    if (status < 200 || status >= 300) buffer.abandon();
     if (status === 200 || status === 202) {
       const next = nextOffset(body, total) ?? end;
       if (next > offset) {

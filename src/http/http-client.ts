@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
+import { Deadlines } from './deadlines';
 import { bypassesProxy } from './no-proxy';
 import { TransportError, classifyFetchError, safeProxy } from './transport-error';
+import { loadUndici } from './undici';
 
 /** Settings shared by every request a mailer makes, token requests included. */
 export interface HttpClientOptions {
@@ -63,7 +65,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /**
    * The body. A stream is sent as it is read, never held whole in memory: give its length in a
-   * `Content-Length` header (upload sessions require one).
+   * `Content-Length` header (upload sessions require one). A `Uint8Array` is sent as it is, not copied, also
+   * with a `Content-Length` header: leave it unchanged until the request has settled.
    */
   body?: string | Uint8Array | Readable;
   /** The caller's cancellation. */
@@ -84,46 +87,59 @@ export interface HttpResponse {
  */
 export class HttpClient {
   readonly #timeoutMs: number;
-  readonly #direct: Dispatcher | undefined;
-  readonly #proxied: Dispatcher | undefined;
-  readonly #noProxy: string | undefined;
+  readonly #deadlines: Deadlines;
+  readonly #options: HttpClientOptions;
+  /** Dispatchers for the proxy and the extra CA, made (and npm's undici loaded) on the first request. */
+  #routes: Promise<Routes> | undefined;
   readonly #proxyName: string | undefined;
   readonly #fetch: typeof globalThis.fetch | undefined;
   readonly #observer: HttpObserver | undefined;
 
   constructor(options: HttpClientOptions) {
+    this.#options = options;
     this.#timeoutMs = options.timeoutMs;
+    this.#deadlines = new Deadlines(options.timeoutMs);
     this.#fetch = options.fetch;
     this.#observer = options.observer;
-    this.#noProxy = options.noProxy;
     if (options.proxy) this.#proxyName = safeProxy(options.proxy);
-    const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
-    const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
-    if (ca || options.proxy) this.#direct = new Agent(ca ? { connect: { ca } } : {});
-    if (options.proxy) this.#proxied = new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) });
   }
 
   /** Sends a request and reads the whole response. Rejects only with a {@link TransportError}. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const target = safeUrl(req.url);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-    const fetchImpl = this.#fetch ?? (await globalFetch());
-    // Never follow a redirect: a 3xx to another host (or to http://) would carry the message or the client secret
-    // there. The 3xx is returned as it is, and the callers refuse it.
-    const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal, redirect: 'manual' };
-    if (req.headers) init.headers = req.headers;
-    if (req.body instanceof Readable) {
-      init.body = Readable.toWeb(req.body) as unknown as BodyInit;
-      init.duplex = 'half';
-    } else if (req.body !== undefined) {
-      init.body = req.body as BodyInit;
+    let route: { dispatcher: Dispatcher; proxied: boolean } | undefined;
+    if (this.#options.ca !== undefined || this.#options.proxy) {
+      try {
+        route = await this.#routeFor(req.url);
+      } catch (err) {
+        // No connection can have been made without a dispatcher: nothing was sent.
+        throw new TransportError('connect', `Could not set up the proxy or trusted roots: ${String((err as Error)?.message ?? err)}`, safeUrl(req.url), { cause: err });
+      }
     }
-    const dispatcher = this.#dispatcherFor(req.url);
-    if (dispatcher) init.dispatcher = dispatcher;
+    const deadline = this.#deadlines.start();
+    const { signal } = deadline.controller;
+    const callerSignal = req.signal;
+    const onAbort = () => deadline.controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) onAbort();
+    else callerSignal?.addEventListener('abort', onAbort, { once: true });
     const ended = this.#observer?.({ method: req.method, url: req.url, requestBytes: () => bodyBytes(req) });
     const started = ended ? performance.now() : 0;
     try {
+      const fetchImpl = this.#fetch ?? globalThis.fetch ?? (await fallbackFetch());
+      // Never follow a redirect: a 3xx to another host (or to http://) would carry the message or the client secret
+      // there. The 3xx is returned as it is, and the callers refuse it.
+      const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal, redirect: 'manual' };
+      if (req.headers) init.headers = req.headers;
+      if (req.body instanceof Readable) {
+        init.body = Readable.toWeb(req.body) as unknown as BodyInit;
+        init.duplex = 'half';
+      } else if (req.body instanceof Uint8Array) {
+        // fetch copies a Uint8Array body; as a stream of views of it, it goes to the socket as it is.
+        init.body = viewsOf(req.body);
+        init.duplex = 'half';
+      } else if (req.body !== undefined) {
+        init.body = req.body;
+      }
+      if (route) init.dispatcher = route.dispatcher;
       const res = await fetchImpl(req.url, init);
       const text = await res.text();
       if (ended) {
@@ -133,34 +149,74 @@ export class HttpClient {
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
       if (req.body instanceof Readable) req.body.destroy();
-      const error =
-        req.signal?.aborted
-          ? new TransportError('aborted', 'The operation was aborted.', target, { cause: err })
-          : timeout.aborted
-            ? new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err })
-            : classifyFetchError(err, target, dispatcher !== undefined && dispatcher === this.#proxied ? this.#proxyName : undefined);
+      const target = safeUrl(req.url);
+      const error = callerSignal?.aborted
+        ? new TransportError('aborted', 'The operation was aborted.', target, { cause: err })
+        : deadline.expired
+          ? new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err })
+          : classifyFetchError(err, target, route?.proxied ? this.#proxyName : undefined);
       ended?.({ failure: error.failure, durationMs: performance.now() - started });
       throw error;
+    } finally {
+      callerSignal?.removeEventListener('abort', onAbort);
+      this.#deadlines.finish(deadline);
     }
   }
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
-    await Promise.all([this.#direct?.close(), this.#proxied?.close()]);
+    const routes = await this.#routes?.catch(() => undefined);
+    await Promise.all([routes?.direct?.close(), routes?.proxied?.close()]);
   }
 
-  #dispatcherFor(url: string): Dispatcher | undefined {
-    if (this.#proxied && !bypassesProxy(new URL(url), this.#noProxy)) return this.#proxied;
-    return this.#direct;
+  async #routeFor(url: string): Promise<{ dispatcher: Dispatcher; proxied: boolean } | undefined> {
+    this.#routes ??= makeRoutes(this.#options);
+    const { direct, proxied } = await this.#routes;
+    if (proxied && !bypassesProxy(new URL(url), this.#options.noProxy)) return { dispatcher: proxied, proxied: true };
+    return direct ? { dispatcher: direct, proxied: false } : undefined;
   }
+}
+
+interface Routes {
+  direct: Dispatcher | undefined;
+  proxied: Dispatcher | undefined;
+}
+
+async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
+  const { Agent, ProxyAgent } = await loadUndici();
+  const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
+  return {
+    direct: ca || options.proxy ? new Agent(ca ? { connect: { ca } } : {}) : undefined,
+    proxied: options.proxy ? new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) }) : undefined,
+  };
+}
+
+/** Bytes per write of a `Uint8Array` body: TLS encrypts each write whole, so smaller writes keep its buffers small. */
+const WRITE_BYTES = 1024 * 1024;
+
+/** `bytes` as a stream of views of at most {@link WRITE_BYTES}, pulled as the socket drains: no byte is copied. */
+function viewsOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const end = Math.min(offset + WRITE_BYTES, bytes.length);
+        if (end > offset) controller.enqueue(bytes.subarray(offset, end));
+        offset = end;
+        if (offset >= bytes.length) controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**
  * The global fetch. `isomorphic-fetch` is a fallback loaded only where the runtime has none, so on Node >= 18 it is
  * never loaded (and its punycode deprecation warning never prints).
  */
-async function globalFetch(): Promise<typeof globalThis.fetch> {
-  if (typeof globalThis.fetch !== 'function') await import('isomorphic-fetch');
+async function fallbackFetch(): Promise<typeof globalThis.fetch> {
+  await import('isomorphic-fetch');
   return globalThis.fetch;
 }
 

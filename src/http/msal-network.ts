@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import type { HttpClient } from './http-client';
 import { parseJson } from './http-client';
@@ -6,6 +5,8 @@ import { TransportError } from './transport-error';
 
 /** Per-acquisition context: msal-node replaces a network module's errors with a generic one, so keep ours here. */
 export interface NetworkScope {
+  /** The acquisition's correlation ID, which msal-node hands to the token request. */
+  correlationId?: string;
   /** The last transport failure of this acquisition. */
   error?: TransportError;
   /**
@@ -31,15 +32,24 @@ export interface EntraErrorBody {
  */
 export class MsalNetworkModule implements INetworkModule {
   readonly #http: HttpClient;
-  readonly #scope = new AsyncLocalStorage<NetworkScope>();
+  /**
+   * The acquisitions under way. A plain set, not AsyncLocalStorage: that one, once used, slows every `await` in
+   * the host process (Node 20 implements it with promise hooks).
+   */
+  readonly #active = new Set<NetworkScope>();
 
   constructor(http: HttpClient) {
     this.#http = http;
   }
 
   /** Runs `fn` (an msal acquisition) with a scope that records the transport failure, if any. */
-  run<T>(scope: NetworkScope, fn: () => Promise<T>): Promise<T> {
-    return this.#scope.run(scope, fn);
+  async run<T>(scope: NetworkScope, fn: () => Promise<T>): Promise<T> {
+    this.#active.add(scope);
+    try {
+      return await fn();
+    } finally {
+      this.#active.delete(scope);
+    }
   }
 
   sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
@@ -48,6 +58,18 @@ export class MsalNetworkModule implements INetworkModule {
 
   sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     return this.#send<T>('POST', url, options);
+  }
+
+  /**
+   * The scopes a request belongs to: the one with its correlation ID (msal-node passes it with token requests),
+   * else every acquisition under way (a metadata request serves them all).
+   */
+  #scopesOf(options?: NetworkRequestOptions): Iterable<NetworkScope> {
+    const id = (options as { correlationId?: unknown } | undefined)?.correlationId;
+    if (typeof id === 'string') {
+      for (const scope of this.#active) if (scope.correlationId === id) return [scope];
+    }
+    return this.#active;
   }
 
   async #send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
@@ -63,13 +85,17 @@ export class MsalNetworkModule implements INetworkModule {
         headers[key] = value;
       });
       const body = parseJson<Record<string, unknown>>(res.text) ?? {};
-      const scope = this.#scope.getStore();
-      if (scope && res.status >= 400) scope.entraError = entraError(res.status, body);
-      if (scope && res.status >= 300 && res.status < 400) scope.redirect = { status: res.status, location: res.headers.get('location') };
+      if (res.status >= 400) {
+        const error = entraError(res.status, body);
+        for (const scope of this.#scopesOf(options)) scope.entraError = error;
+      }
+      if (res.status >= 300 && res.status < 400) {
+        const redirect = { status: res.status, location: res.headers.get('location') };
+        for (const scope of this.#scopesOf(options)) scope.redirect = redirect;
+      }
       return { status: res.status, headers, body: body as T };
     } catch (err) {
-      const scope = this.#scope.getStore();
-      if (scope && err instanceof TransportError) scope.error = err;
+      if (err instanceof TransportError) for (const scope of this.#scopesOf(options)) scope.error = err;
       throw err;
     }
   }

@@ -14,6 +14,13 @@ const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{
 const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])+"$/;
 /** A domain label as written: letters (any script), digits, marks and hyphens. */
 const RAW_LABEL = /^[\p{L}\p{M}\p{N}-]+$/u;
+/**
+ * A valid domain of plain ASCII labels (letters, digits, inner hyphens, 1 to 63 characters), none of them
+ * punycode (`xn--`), whose last label is not one the URL parser reads as a number. IDNA conversion would only
+ * lower-case such a domain, so {@link domainProblem} accepts it with one test, without `domainToASCII` or the
+ * Unicode label check; every other domain takes the full check (the result is the same: a test pins it).
+ */
+const PLAIN_DOMAIN = /^(?!(?:[^.]*\.)*xn--)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?![0-9]+$|0x[0-9a-f]*$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** A label after IDNA conversion: LDH, no hyphen at either end. */
 const ASCII_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 /** atext plus space: a display name made only of these needs no quotes. */
@@ -109,16 +116,26 @@ export function addressProblem(address: string): string | undefined {
   if (localOctets > MAX_LOCAL_PART_OCTETS) {
     return `its local part is ${localOctets} octets long; at most ${MAX_LOCAL_PART_OCTETS} are allowed`;
   }
-  const domainProblem = checkDomain(domain);
-  if (domainProblem.problem !== undefined) return domainProblem.problem;
-  const octets = Math.max(utf8(address), localOctets + 1 + domainProblem.ascii.length);
+  const checked = domainProblem(domain);
+  if (checked.problem !== undefined) return checked.problem;
+  const octets = Math.max(utf8(address), localOctets + 1 + checked.ascii.length);
   if (octets > MAX_ADDRESS_OCTETS) {
     return `it is ${octets} octets long; at most ${MAX_ADDRESS_OCTETS} are allowed`;
   }
   return undefined;
 }
 
-function checkDomain(domain: string): { problem?: string; ascii: string } {
+/** `domainToASCII(domain)`, without calling it for a plain ASCII domain (which it would only lower-case). */
+export function asciiDomain(domain: string): string {
+  return domain.length <= 253 && PLAIN_DOMAIN.test(domain) ? domain.toLowerCase() : domainToASCII(domain);
+}
+
+/**
+ * What is wrong with a domain, if anything, and its ASCII (IDNA) form. Internal; `fastPath: false` exists so a
+ * test can compare the plain-ASCII shortcut with the full check.
+ */
+export function domainProblem(domain: string, fastPath = true): { problem?: string; ascii: string } {
+  if (fastPath && domain.length <= 253 && PLAIN_DOMAIN.test(domain)) return { ascii: domain.toLowerCase() };
   const labels = domain.split('.');
   if (labels.length < 2) return { problem: 'its domain has no dot, as in contoso.com', ascii: '' };
   for (const label of labels) {

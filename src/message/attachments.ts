@@ -7,6 +7,7 @@ import { MailerError } from '../errors/mailer-error';
 import { validateAttachmentSpecs } from './attachment-specs';
 import { guessContentType } from './content-type';
 import type { NormalizedAttachment } from './normalized';
+import { streamChunks } from './stream-chunks';
 import { INLINE_ATTACHMENT_LIMIT_BYTES, MAX_ATTACHMENT_BYTES } from './size';
 import type { Attachment } from './types';
 import { describeValue, invalid } from './validation';
@@ -126,6 +127,10 @@ function memoryAttachment(meta: Meta, bytes: Buffer): NormalizedAttachment {
       if (start === end) return emptyStream();
       return Readable.from([bytes.subarray(start, end)], { objectMode: false });
     },
+    async readRange(start, end) {
+      checkRange(start, end, size);
+      return bytes.subarray(start, end);
+    },
     async read() {
       return bytes;
     },
@@ -144,6 +149,10 @@ function fileAttachment(meta: Meta, file: string, size: number, cleanup?: () => 
       // createReadStream's `end` is inclusive; ours is exclusive.
       return createReadStream(file, { start, end: end - 1 });
     },
+    readRange(start, end, scratch) {
+      checkRange(start, end, size);
+      return readFileRange(file, start, end, scratch);
+    },
     read() {
       return fsp.readFile(file);
     },
@@ -153,6 +162,24 @@ function fileAttachment(meta: Meta, file: string, size: number, cleanup?: () => 
       if (cleanup) await cleanup();
     },
   };
+}
+
+/** Reads `[start, end)` of `file` into `scratch`; rejects if the file ends first (it shrank after it was measured). */
+async function readFileRange(file: string, start: number, end: number, scratch: Buffer): Promise<Uint8Array> {
+  const length = end - start;
+  if (scratch.length < length) throw new RangeError(`The read buffer holds ${scratch.length} bytes; ${length} are needed.`);
+  const handle = await fsp.open(file, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(scratch, done, length - done, start + done);
+      if (bytesRead === 0) throw new Error(`${basename(file)} ended at byte ${start + done}; it was ${end} bytes or longer when the send began.`);
+      done += bytesRead;
+    }
+    return scratch.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function fromPath(path: string, meta: Meta, f: string): Promise<NormalizedAttachment> {
@@ -240,7 +267,7 @@ async function fromStream(stream: Readable, meta: Meta, f: string, opts: Resolve
   let total = 0;
   let spool: Spool | undefined;
   try {
-    for await (const chunk of source) {
+    for await (const chunk of streamChunks(source)) {
       const bytes = chunkBytes(chunk, f, encoding);
       total += bytes.length;
       if (total > MAX_ATTACHMENT_BYTES) {

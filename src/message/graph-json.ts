@@ -62,3 +62,13 @@ export function toGraphFileAttachment(a: NormalizedAttachment, bytes: Buffer): G
 export function sendMailBody(message: Message, saveToSentItems: boolean): SendMailBody {
   return { message, saveToSentItems };
 }
+
+/**
+ * The JSON text of a `sendMail` request from the message's JSON text, with the attachments' JSON texts added as
+ * its last property: exactly `JSON.stringify(sendMailBody({ ...message, attachments }, saveToSentItems))`, without
+ * serialising the message a second time.
+ */
+export function sendMailJson(messageJson: string, saveToSentItems: boolean, attachmentsJson: readonly string[] = []): string {
+  const message = attachmentsJson.length > 0 ? `${messageJson.slice(0, -1)},"attachments":[${attachmentsJson.join(',')}]}` : messageJson;
+  return `{"message":${message},"saveToSentItems":${saveToSentItems}}`;
+}

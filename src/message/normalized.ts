@@ -18,6 +18,12 @@ export interface NormalizedAttachment {
   size: number;
   /** The bytes from `start` (inclusive) to `end` (exclusive; default the end), as a stream. */
   open(start?: number, end?: number): Readable;
+  /**
+   * The bytes from `start` to `end` (exclusive), read into `scratch` (at least `end - start` long) and returned as
+   * a view of it, or, for bytes already in memory, a view of those (never copied). Uploads reuse one `scratch`
+   * per attachment instead of allocating per chunk. Optional: without it, uploads copy from {@link open}.
+   */
+  readRange?(start: number, end: number, scratch: Buffer): Promise<Uint8Array>;
   /** All bytes in memory. Only called for attachments small enough to travel inline (under 3 MB). */
   read(): Promise<Buffer>;
   /** Frees what `resolveAttachments` created for it (a spooled temp file). Safe to call twice. */

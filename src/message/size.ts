@@ -1,5 +1,5 @@
 import { MailerError } from '../errors/mailer-error';
-import { sendMailBody, toGraphFileAttachment, toGraphMessage } from './graph-json';
+import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './graph-json';
 import type { NormalizedAttachment, NormalizedMessage } from './normalized';
 
 /** Largest request Graph accepts (4 MB): a `sendMail` with its attachments in base64 must fit. */
@@ -31,7 +31,12 @@ export function base64Length(bytes: number): number {
  * metadata and its base64 content (4/3 of its size), plus {@link SIZE_ESTIMATE_MARGIN_BYTES}. No bytes are read.
  */
 export function estimateSendMailBytes(m: NormalizedMessage, attachments: readonly NormalizedAttachment[]): number {
-  let bytes = Buffer.byteLength(JSON.stringify(sendMailBody(toGraphMessage(m), false)), 'utf8');
+  return estimateSendMailJsonBytes(JSON.stringify(toGraphMessage(m)), attachments);
+}
+
+/** {@link estimateSendMailBytes} from the message's Graph JSON text, when the caller has it already. */
+export function estimateSendMailJsonBytes(messageJson: string, attachments: readonly NormalizedAttachment[]): number {
+  let bytes = Buffer.byteLength(sendMailJson(messageJson, false), 'utf8');
   if (attachments.length > 0) {
     bytes += Buffer.byteLength(',"attachments":[]', 'utf8');
     const empty = Buffer.alloc(0);

@@ -127,7 +127,10 @@ export class Telemetry {
       },
     };
     try {
-      const result = await this.#operation.run(state, () => api.context.with(api.trace.setSpan(parentContext, span), () => fn(handle)));
+      // Without a tracing SDK the span is a no-op with an invalid context: there is nothing to parent, so no
+      // AsyncLocalStorage scope (on Node 20 it turns on promise hooks that slow every await in the host process).
+      const traced = api.trace.isSpanContextValid(span.spanContext());
+      const result = traced ? await this.#operation.run(state, () => api.context.with(api.trace.setSpan(parentContext, span), () => fn(handle))) : await fn(handle);
       onResult?.(result, handle);
       if (state.uploadBytes > 0) span.setAttribute('o365.upload.bytes', state.uploadBytes);
       return result;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MailerError } from '../../src/errors/mailer-error';
-import { formatAddress, parseAddresses } from '../../src/message/addresses';
+import { domainToASCII } from 'node:url';
+import { asciiDomain, domainProblem, formatAddress, parseAddresses } from '../../src/message/addresses';
 import type { Address, AddressObject } from '../../src/message/types';
 import { expectMailerError, thrown } from './helpers';
 
@@ -237,5 +238,22 @@ describe('parseAddresses: properties', () => {
         else expectMailerError(thrown(() => parseAddresses(address, 'to')), 'MESSAGE_INVALID', 'to[0]');
       }),
     );
+  });
+});
+
+describe('the plain-ASCII domain shortcut', () => {
+  it('gives exactly what the full check gives (problem and ASCII form), for domains near every edge', () => {
+    const piece = fc.constantFrom('a', 'Z', '0', '9', '-', '.', 'xn--', 'XN--', '0x', '0X', 'f', 'é', 'ß', '1', '--', 'a'.repeat(62), 'b'.repeat(63), 'c'.repeat(64));
+    const domainish = fc.array(piece, { minLength: 1, maxLength: 12 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(domainish, (d) => {
+        expect(domainProblem(d)).toEqual(domainProblem(d, false));
+        expect(asciiDomain(d)).toBe(domainToASCII(d));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const d of ['contoso.com', 'CONTOSO.COM', 'a.b', 'xn--bcher-kva.de', 'mail.xn--bcher-kva.de', 'a.0x', 'a.0x1f', 'a.123', '1.2.3.4', 'a-.com', '-a.com', 'ab--cd.com', `${'a'.repeat(63)}.com`, `${'a'.repeat(64)}.com`, `${'a.'.repeat(126)}com`, `${'a.'.repeat(125)}com`]) {
+      expect(domainProblem(d), d).toEqual(domainProblem(d, false));
+    }
   });
 });

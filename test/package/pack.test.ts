@@ -76,18 +76,42 @@ describe('the packed tarball in a separate project', () => {
     });
   });
 
-  it('require() works too, and the main entry loads neither the emulator, nodemailer, mailparser nor isomorphic-fetch (no punycode warning)', () => {
+  it('require() works too, and the main entry loads neither the emulator, nodemailer, mailparser, isomorphic-fetch, msal-node, the Graph client nor undici', () => {
     const run = node(
       'consumer.cjs',
       `
       const lib = require('o365-oauth-mailer');
-      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar|nodemailer|mailparser|opentelemetry/.test(k));
+      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar|nodemailer|mailparser|msal|microsoft-graph-client|opentelemetry|node_modules[\\/]undici/.test(k));
       console.log(JSON.stringify({ mailer: typeof lib.O365OAuthMailer, error: typeof lib.MailerError, loaded }));
       `,
     );
     expect(run.status).toBe(0);
     expect(run.stderr).not.toMatch(/punycode|DeprecationWarning/);
     expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', error: 'function', loaded: [] });
+  });
+
+  it('import of the main entry (ESM) loads none of msal-node, the Graph client and undici: they load on first use', () => {
+    // A resolve hook that refuses the heavy dependencies: importing the entry must not even ask for them.
+    writeFileSync(
+      join(project, 'refuse-heavy.mjs'),
+      `export async function resolve(specifier, context, next) {
+        if (/^(@azure\\/msal-node|@microsoft\\/microsoft-graph-client|undici|isomorphic-fetch|@opentelemetry\\/api)$/.test(specifier)) throw new Error('imported at load time: ' + specifier);
+        return next(specifier, context);
+      }`,
+    );
+    const run = node(
+      'consumer-esm.mjs',
+      `
+      import { register } from 'node:module';
+      register('./refuse-heavy.mjs', import.meta.url);
+      const lib = await import('o365-oauth-mailer');
+      let refused = '';
+      try { await import('undici'); } catch (e) { refused = e.message; }
+      console.log(JSON.stringify({ mailer: typeof lib.O365OAuthMailer, refused }));
+      `,
+    );
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', refused: 'imported at load time: undici' });
   });
 
   it('nodemailer.createTransport(createGraphTransport(...)) through require() (CommonJS) and import (ESM)', () => {
