@@ -1,5 +1,5 @@
 export { O365OAuthMailer } from './mailer';
-export type { O365OAuthMailerConfig, Logger, TlsOptions, RetryOptions, TelemetryOptions } from './config/types';
+export type { O365OAuthMailerConfig, Logger, TlsOptions, RetryOptions, TelemetryOptions, ClientCertificate, ClientCertificatePem, ClientCertificateFile, ManagedIdentityOption } from './config/types';
 export type { CloudName, CustomCloud } from './config/clouds';
 export { CLOUDS } from './config/clouds';
 export { MailerError, isMailerError, type MailerErrorInit } from './errors/mailer-error';

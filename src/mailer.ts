@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
-import { createMsalApp } from './auth/msal-app';
+import { createCredential, type Credential } from './auth/credential';
+import type { TokenClient } from './auth/msal-app';
+import type { SecretCredential } from './auth/secret-credential';
 import { TokenProvider, type AccessToken } from './auth/token-provider';
-import { readSecretStore } from './secrets/read-secret-store';
 import { tokenMismatch } from './auth/token-trust';
 import { safeLogger } from './config/safe-logger';
 import type { Logger, O365OAuthMailerConfig } from './config/types';
@@ -62,16 +62,21 @@ export class O365OAuthMailer {
   readonly #policy: RetryPolicy;
   readonly #userPath: string;
   readonly #cachePlugin: MailerCachePlugin | undefined;
+  readonly #credential: Credential;
   readonly #composer = new MimeComposer();
   readonly #telemetry: Telemetry;
-  #app: Promise<ConfidentialClientApplication> | undefined;
+  #app: Promise<TokenClient> | undefined;
 
   /**
    * @throws MailerError `CONFIG_INVALID` naming the field, the setup step and a fix.
    */
   constructor(config: O365OAuthMailerConfig) {
     this.#config = refusing('CONFIG_INVALID', () => validateConfig(readOwnConfig(config), process.env));
-    if (this.#config.clientSecret) this.#secrets.push(this.#config.clientSecret);
+    this.#credential = createCredential(this.#config, {
+      protect: (value) => {
+        if (value && !this.#secrets.includes(value)) this.#secrets.push(value);
+      },
+    });
     const secrets = () => this.#secrets;
     this.#logger = safeLogger(this.#config.logger, secrets);
     this.#telemetry = new Telemetry(this.#config.telemetry, this.#config.sender);
@@ -97,6 +102,12 @@ export class O365OAuthMailer {
     this.#tokens = new TokenProvider({
       observe: (fn, fresh) => this.#telemetry.token(fn, fresh),
       app: () => this.#msalApp(),
+      reload: async (error) => {
+        if (!(await this.#credential.reload(error))) return false;
+        this.#app = undefined;
+        this.#logger.info?.(`Entra ID refused ${this.#credential.description}; it changed since it was read, so it is used from now on.`);
+        return true;
+      },
       network: this.#network,
       scope: this.#config.scope,
       secrets,
@@ -291,6 +302,7 @@ export class O365OAuthMailer {
         config: this.#config,
         http: this.#http,
         tokens: this.#tokens,
+        credential: this.#credential,
         secrets: () => this.#secrets,
         context: () => this.#context(),
         send: (message, sendOptions) => this.send(message, sendOptions),
@@ -317,13 +329,15 @@ export class O365OAuthMailer {
       clientId: c.clientId,
       sender: c.sender,
       cloud: c.cloud.name,
+      credential: c.credential,
       clientSecret: c.clientSecret !== undefined ? '[REDACTED]' : undefined,
       secretStore: c.secretStore ? c.secretStore.constructor.name : undefined,
     };
   }
 
   #context(): CatalogueContext {
-    return { secretLooksLikeGuid: looksLikeGuid(this.#secrets[0]), sender: this.#config.sender };
+    const secret = this.#credential.kind === 'secret' || this.#credential.kind === 'secret-store' ? (this.#credential as SecretCredential).current : undefined;
+    return { secretLooksLikeGuid: looksLikeGuid(secret), sender: this.#config.sender, credential: this.#credential.kind };
   }
 
   #mayUseDrafts(token: AccessToken): boolean {
@@ -344,35 +358,23 @@ export class O365OAuthMailer {
     );
   }
 
-  /** Reads the secret (once) and builds msal-node's client. */
-  #msalApp(): Promise<ConfidentialClientApplication> {
-    this.#app ??= this.#buildApp().catch((err: unknown) => {
-      this.#app = undefined;
-      throw err;
-    });
+  /** Reads the credential (once, and again after a rotation) and builds msal-node's client. */
+  #msalApp(): Promise<TokenClient> {
+    this.#app ??= this.#credential
+      .createClient({
+        clientId: this.#config.clientId,
+        tenantId: this.#config.tenantId,
+        authorityHost: this.#config.cloud.authorityHost,
+        custom: this.#config.cloud.custom,
+        networkClient: this.#network,
+        ...(this.#cachePlugin ? { cachePlugin: this.#cachePlugin } : {}),
+        logger: this.#logger,
+      })
+      .catch((err: unknown) => {
+        this.#app = undefined;
+        throw err;
+      });
     return this.#app;
-  }
-
-  async #buildApp(): Promise<ConfidentialClientApplication> {
-    const c = this.#config;
-    let secret = c.clientSecret;
-    if (secret === undefined && c.secretStore) {
-      secret = await readSecretStore(c.secretStore, c.secretName, c.timeoutMs);
-      if (secret) this.#secrets.push(secret);
-    }
-    if (!secret) {
-      throw new MailerError(catalogued('SECRET_MISSING', `No client secret: none was configured, and the secret store holds nothing under "${c.secretName}".`));
-    }
-    return await createMsalApp({
-      clientId: c.clientId,
-      tenantId: c.tenantId,
-      authorityHost: c.cloud.authorityHost,
-      custom: c.cloud.custom,
-      clientSecret: secret,
-      networkClient: this.#network,
-      ...(this.#cachePlugin ? { cachePlugin: this.#cachePlugin } : {}),
-      logger: this.#logger,
-    });
   }
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { fromEntra, fromRedirect, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
+import type { TokenClient } from './msal-app';
 import { raceAbort, sleep } from '../reliability/abortable';
 import { loadMsal } from './msal';
 
@@ -29,8 +29,14 @@ export interface TokenRequest {
 
 /** What the provider needs from the mailer. */
 export interface TokenProviderOptions {
-  /** Builds (once) msal-node's client; may read the secret from a store. */
-  app: () => Promise<ConfidentialClientApplication>;
+  /** Builds (once) msal-node's client; may read the secret from a store or the certificate from a file. */
+  app: () => Promise<TokenClient>;
+  /**
+   * Called once per acquisition after Entra ID refused the credential: resolves true when the credential was read
+   * again and changed (a rotated secret or certificate), after which `app()` gives a new client and the token
+   * request is tried once more. @default never
+   */
+  reload?: (error: MailerError) => Promise<boolean>;
   network: MsalNetworkModule;
   /** `${graphEndpoint}/.default`. */
   scope: string;
@@ -105,12 +111,13 @@ export class TokenProvider {
   }
 
   async #acquire(skipCache: boolean): Promise<AccessToken> {
-    const app = await this.#options.app();
+    let app = await this.#options.app();
     const lock = this.#options.lock;
+    let reloaded = false;
     for (let attempt = 0; ; attempt++) {
       // The correlation ID ties msal-node's requests to this scope (it is also the request's client-request-id).
       const scope: NetworkScope = { correlationId: randomUUID() };
-      const acquire = () => app.acquireTokenByClientCredential({ scopes: [this.#options.scope], skipCache, correlationId: scope.correlationId });
+      const acquire = () => app.acquire(this.#options.scope, skipCache, scope.correlationId);
       try {
         const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));
         if (!result?.accessToken) {
@@ -134,7 +141,14 @@ export class TokenProvider {
           await sleep(CONNECT_RETRY_DELAY_MS * 2 ** attempt, undefined, 'requesting a token');
           continue;
         }
-        throw await this.#mapError(err, scope);
+        const error = await this.#mapError(err, scope);
+        // A rotated secret or certificate: read it again, and try once more with it.
+        if (!reloaded && this.#options.reload && (await this.#options.reload(error))) {
+          reloaded = true;
+          app = await this.#options.app();
+          continue;
+        }
+        throw error;
       }
     }
   }

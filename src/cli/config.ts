@@ -21,6 +21,9 @@ export const ENV = {
   clientSecret: 'AZURE_CLIENT_SECRET',
   sender: 'O365_SENDER',
   passphrase: 'O365_MAILER_PASSPHRASE',
+  certificatePath: 'AZURE_CLIENT_CERTIFICATE_PATH',
+  certificatePassword: 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+  federatedTokenFile: 'AZURE_FEDERATED_TOKEN_FILE',
 } as const;
 
 /** Options that say where the mailbox and app are (`verify` and `send`). */
@@ -39,6 +42,7 @@ export const CONFIG_OPTIONS = {
   store: { type: 'string' },
   'secret-file': { type: 'string' },
   'secret-name': { type: 'string' },
+  certificate: { type: 'string' },
   verbose: { type: 'boolean' },
   debug: { type: 'boolean' },
 } as const satisfies OptionSpecs;
@@ -62,8 +66,12 @@ Logging (on stderr; secrets and tokens never shown):
   --debug                   --verbose and every HTTP request: method, host, path (no query string),
                             status, request-id and duration
 
-The client secret (never a flag: flags end up in shell history):
+Credentials, the first that is set (a secret is never a flag: flags end up in shell history):
+  --certificate <file>      a PEM file with key and certificate, or a PFX (\`o365-mailer cert create\`);
+                            its passphrase from AZURE_CLIENT_CERTIFICATE_PASSWORD
   1. AZURE_CLIENT_SECRET in the environment, else
+     AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD), else
+     AZURE_FEDERATED_TOKEN_FILE (workload identity, as on AKS; re-read for each token request), else
   2. the secret store written by \`o365-mailer secret set\`:
      --store <file|keyring>  file (default) or the operating system keyring
      --secret-file <path>    the encrypted file (default ~/.config/o365-oauth-mailer/secret.enc),
@@ -122,11 +130,19 @@ function parseCloud(values: ParsedValues, command: string): O365OAuthMailerConfi
 }
 
 interface SecretPlan {
-  kind: 'env' | 'keyring' | 'file' | 'prompt' | 'missing';
+  kind: 'env' | 'keyring' | 'file' | 'prompt' | 'missing' | 'certificate' | 'federated';
   path?: string;
 }
 
 function planSecret(ctx: CliContext, values: ParsedValues, command: string): SecretPlan {
+  const certificate = str(values, 'certificate');
+  if (certificate !== undefined) {
+    if (certificate.trim() === '') throw new UsageError('--certificate needs the path of a PEM or PFX file.', command);
+    if (str(values, 'store') !== undefined || str(values, 'secret-file') !== undefined) throw new UsageError('--certificate replaces the client secret: leave out --store and --secret-file.', command);
+    return { kind: 'certificate', path: resolve(certificate) };
+  }
+  if (!ctx.env[ENV.clientSecret] && ctx.env[ENV.certificatePath]) return { kind: 'certificate', path: resolve(ctx.env[ENV.certificatePath]!) };
+  if (!ctx.env[ENV.clientSecret] && ctx.env[ENV.federatedTokenFile]) return { kind: 'federated', path: resolve(ctx.env[ENV.federatedTokenFile]!) };
   const store = str(values, 'store');
   const file = str(values, 'secret-file');
   if (store !== undefined && store !== 'file' && store !== 'keyring') {
@@ -160,7 +176,9 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
   if (!clientId) missing.push(`the Application (client) ID (step 1): pass --client-id or set ${ENV.clientId}`);
   if (!sender) missing.push(`the sending mailbox (step 6): pass --sender or set ${ENV.sender}`);
   if (plan.kind === 'missing') {
-    missing.push(`the client secret (step 5): set ${ENV.clientSecret}, or store it with \`o365-mailer secret set\` (no flag: flags end up in shell history)`);
+    missing.push(
+      `the client secret (step 5): set ${ENV.clientSecret}, or store it with \`o365-mailer secret set\` (no flag: flags end up in shell history); or a certificate: --certificate or ${ENV.certificatePath}; or ${ENV.federatedTokenFile}`,
+    );
   }
   if (missing.length > 0 || !tenantId || !clientId || !sender) {
     throw new UsageError(`Missing configuration:\n${missing.map((m) => `  - ${m}`).join('\n')}`, command);
@@ -187,6 +205,15 @@ export async function resolveMailerConfig(ctx: CliContext, values: ParsedValues,
   if (secretName !== undefined) config.secretName = secretName;
 
   switch (plan.kind) {
+    case 'certificate': {
+      const passphrase = ctx.env[ENV.certificatePassword];
+      if (passphrase) ctx.protect(passphrase);
+      config.clientCertificate = { path: plan.path as string, ...(passphrase ? { passphrase } : {}) };
+      break;
+    }
+    case 'federated':
+      config.federatedTokenFile = plan.path as string;
+      break;
     case 'env': {
       const secret = ctx.env[ENV.clientSecret] as string;
       ctx.protect(secret);

@@ -14,14 +14,16 @@ Commands:
   verify     check the setup (tenant, credentials, Mail.Send, secret expiry) and optionally send a test email
   send       send a message, with attachments
   secret     store (\`secret set\`) or remove (\`secret delete\`) the client secret in an encrypted file or the keyring
+  cert       make a key pair and a self-signed certificate to sign in without a secret (\`cert create\`)
   emulator   run a local Entra ID + Graph emulator to try everything without a tenant
 
 Options:
   -h, --help      show help (also: o365-mailer <command> --help)
   -v, --version   print the version
 
-Configuration comes from flags or the environment: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
-O365_SENDER. The client secret is never taken from a flag.
+Configuration comes from flags or the environment: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (or
+AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), O365_SENDER. The client secret is never taken
+from a flag.
 
 Exit codes: 0 success, 1 failure (a check failed, or the mail failed: see its code), 2 usage error.
 `;
@@ -44,6 +46,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   secret: async () => {
     const m = await import('./commands/secret');
     return { run: m.secretCommand, help: m.SECRET_HELP };
+  },
+  cert: async () => {
+    const m = await import('./commands/cert');
+    return { run: m.certCommand, help: m.CERT_HELP };
   },
   emulator: async () => {
     const m = await import('./commands/emulator');

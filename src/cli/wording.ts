@@ -39,6 +39,10 @@ export const SHELL_NAMES: Readonly<Record<string, string>> = {
   'tls.ca': '`--ca-file`',
   proxy: '`--proxy`',
   'retry.maxRetries': '`--max-retries`',
+  clientCertificate: '`--certificate` (or AZURE_CLIENT_CERTIFICATE_PATH)',
+  'clientCertificate.path': '`--certificate` (or AZURE_CLIENT_CERTIFICATE_PATH)',
+  'clientCertificate.passphrase': 'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+  federatedTokenFile: 'AZURE_FEDERATED_TOKEN_FILE',
   to: '`--to`',
 };
 

@@ -27,6 +27,10 @@ export const CONFIG_KEYS = [
   'maxConcurrency',
   'tokenCache',
   'disableFileAccess',
+  'clientCertificate',
+  'clientAssertion',
+  'federatedTokenFile',
+  'managedIdentity',
   'telemetry',
 ] as const satisfies ReadonlyArray<keyof O365OAuthMailerConfig>;
 
@@ -35,6 +39,8 @@ export const NESTED_CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
   tls: ['ca'],
   retry: ['maxRetries', 'maxDelayMs'],
   cloud: ['authorityHost', 'graphEndpoint'],
+  clientCertificate: ['path', 'passphrase', 'sendX5c', 'privateKey', 'certificate'],
+  managedIdentity: ['clientId'],
   telemetry: ['enabled', 'includeMailbox', 'tracerProvider', 'meterProvider'],
 };
 

@@ -103,8 +103,8 @@ export function ownSnapshot<T>(value: T, path: string, options: SnapshotOptions,
 const CONFIG_FIX = 'Pass the configuration as a plain object of plain values (strings, numbers, booleans, Dates, Buffers, your store and cache objects).';
 
 /**
- * The mailer's configuration as {@link ownSnapshot} reads it: own properties only, `cloud`, `tls` and `retry`
- * copied, every other object (stores, caches, logger, certificates) kept as it is. Anything else that goes wrong
+ * The mailer's configuration as {@link ownSnapshot} reads it: own properties only, `cloud`, `tls`, `retry`,
+ * `clientCertificate` and `managedIdentity` copied, every other object (stores, caches, logger) kept as it is. Anything else that goes wrong
  * while reading it is `CONFIG_INVALID` too, never a raw `TypeError`.
  *
  * @example
@@ -116,7 +116,7 @@ export function readOwnConfig<T>(config: T): T {
   return ownSnapshot(config, 'config', {
     code: 'CONFIG_INVALID',
     fix: CONFIG_FIX,
-    deep: (path) => path === 'config.cloud' || path === 'config.tls' || path === 'config.retry',
+    deep: (path) => ['config.cloud', 'config.tls', 'config.retry', 'config.clientCertificate', 'config.managedIdentity'].includes(path),
   });
 }
 

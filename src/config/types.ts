@@ -51,6 +51,49 @@ export interface RetryOptions {
 }
 
 /**
+ * A certificate credential (Certificates & secrets › Certificates, step 5): the private key signs a short-lived
+ * assertion for each token request, so no secret crosses the network. Either PEM strings, or a file: PEM (private
+ * key and certificate in one file, as `o365-mailer cert create` writes and `AZURE_CLIENT_CERTIFICATE_PATH` expects)
+ * or PFX/PKCS#12 (AES-encrypted, with `passphrase`).
+ *
+ * @example
+ * ```ts
+ * clientCertificate: { path: '/etc/o365-mailer/key-and-cert.pem' }
+ * clientCertificate: { path: 'mailer.pfx', passphrase: process.env.PFX_PASSPHRASE }
+ * clientCertificate: { privateKey: process.env.CERT_KEY_PEM!, certificate: process.env.CERT_PEM! }
+ * ```
+ */
+export type ClientCertificate = ClientCertificatePem | ClientCertificateFile;
+
+/** A certificate given as PEM strings. */
+export interface ClientCertificatePem {
+  /** The private key in PEM (PKCS#8 or PKCS#1; encrypted keys need `passphrase`). Never logged. */
+  privateKey: string;
+  /** The certificate in PEM, as uploaded in step 5 (a chain: the leaf first). */
+  certificate: string;
+  /** The private key's passphrase, when it is encrypted. */
+  passphrase?: string;
+  /**
+   * Send the certificate chain with each assertion (`x5c`), for subject name and issuer authentication (an app
+   * whose manifest trusts a CA-issued certificate by subject instead of an uploaded one). @default false
+   */
+  sendX5c?: boolean;
+}
+
+/** A certificate read from a file. It is read when first needed, and again after Entra ID refuses it (rotation). */
+export interface ClientCertificateFile {
+  /** A PEM file with the private key and the certificate, or a PFX/PKCS#12 file (`.pfx`, `.p12`). */
+  path: string;
+  /** The PFX file's or the encrypted PEM key's passphrase. Never logged. */
+  passphrase?: string;
+  /** Send the certificate chain with each assertion (`x5c`). @default false */
+  sendX5c?: boolean;
+}
+
+/** A managed identity: `true` for the system-assigned one, or the client ID of a user-assigned one. */
+export type ManagedIdentityOption = true | { clientId: string };
+
+/**
  * Configuration of {@link O365OAuthMailer}. Field names follow the setup guide: the Directory (tenant) ID and the
  * Application (client) ID from step 1, the secret's Value from step 5, and the O365 logon name from step 6.
  *
@@ -70,11 +113,15 @@ export interface O365OAuthMailerConfig {
   authType: 'oauth2';
   /** Directory (tenant) ID from step 1: a GUID, or a verified domain such as `contoso.onmicrosoft.com`. */
   tenantId: string;
-  /** Application (client) ID from step 1 (a GUID; not the Object ID). */
+  /**
+   * Application (client) ID from step 1 (a GUID; not the Object ID). With `managedIdentity`, the managed identity's
+   * client ID (Entra ID › Enterprise applications › the identity › Application ID).
+   */
   clientId: string;
   /**
-   * The client secret's **Value** from step 5 (not its Secret ID). Omit it (or pass `undefined`, e.g. an unset
-   * environment variable) to read the secret from `secretStore`.
+   * The client secret's **Value** from step 5 (not its Secret ID). Give exactly one credential: `clientSecret`,
+   * `secretStore`, `clientCertificate`, `clientAssertion`, `federatedTokenFile` or `managedIdentity` (a key whose
+   * value is `undefined` counts as absent).
    */
   clientSecret?: string | undefined;
   /** Where to read the secret when `clientSecret` is absent. It is read when first needed, not at construction. */
@@ -87,6 +134,35 @@ export interface O365OAuthMailerConfig {
    * (`SECRET_EXPIRED`) after it. It applies to client secrets only: a certificate's expiry is read from the certificate.
    */
   secretExpiresAt?: Date | string | undefined;
+  /**
+   * A certificate instead of a secret (Microsoft's recommendation for production): msal-node signs each token
+   * request with the private key (PS256, `x5t#S256`). `verify()` reads the certificate's expiry itself.
+   */
+  clientCertificate?: ClientCertificate;
+  /**
+   * A signed JWT to present as the client assertion, or a function that returns one. The function is called for
+   * each token request (so it can fetch a fresh token, e.g. GitHub Actions' OIDC token); a failure becomes a
+   * `MailerError` and nothing is sent.
+   *
+   * @example
+   * ```ts
+   * clientAssertion: async () => (await fetch(`${process.env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=api://AzureADTokenExchange`,
+   *   { headers: { authorization: `bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` } }).then((r) => r.json())).value
+   * ```
+   */
+  clientAssertion?: string | (() => string | Promise<string>);
+  /**
+   * Workload identity: a file holding a federated token (a JWT), re-read for each token request because the
+   * platform rotates it. On AKS it is `AZURE_FEDERATED_TOKEN_FILE` (the CLI reads that variable; the library
+   * does not read the environment).
+   */
+  federatedTokenFile?: string;
+  /**
+   * Code running on Azure: a managed identity gets the token, with no app registration secret at all (msal-node's
+   * `ManagedIdentityApplication`). The identity's service principal needs the Graph app role Mail.Send, assigned
+   * with PowerShell (see docs/security.md). `clientId` is then the identity's client ID.
+   */
+  managedIdentity?: ManagedIdentityOption;
   /** The O365 logon name from step 6: the mailbox that sends (`/users/{sender}/sendMail`). */
   sender: string;
   /** The Microsoft cloud, or custom endpoints. @default 'global' */

@@ -3,7 +3,7 @@ import { MailerError } from '../errors/mailer-error';
 import { CATALOGUE } from '../errors/catalogue';
 import { CLOUDS, type CloudName, type ResolvedCloud } from './clouds';
 import { assertKnownKeys } from './known-keys';
-import type { Logger, O365OAuthMailerConfig, TelemetryOptions } from './types';
+import type { ClientCertificate, Logger, O365OAuthMailerConfig, TelemetryOptions } from './types';
 import { defaultSecretName, type SecretStore } from '../secrets/secret-store';
 import type { TokenCache } from '../token-cache/token-cache';
 
@@ -15,6 +15,13 @@ export interface ResolvedConfig {
   secretStore?: SecretStore;
   secretName: string;
   secretExpiresAt?: Date;
+  /** Which credential proves the app's identity (exactly one is configured). */
+  credential: CredentialKind;
+  clientCertificate?: ClientCertificate;
+  clientAssertion?: string | (() => string | Promise<string>);
+  federatedTokenFile?: string;
+  /** `{}` for the system-assigned identity. */
+  managedIdentity?: { clientId?: string };
   sender: string;
   cloud: ResolvedCloud;
   /** `${graphEndpoint}/.default` */
@@ -32,6 +39,12 @@ export interface ResolvedConfig {
   tokenCache?: TokenCache;
   telemetry: TelemetryOptions;
 }
+
+/** The credential keys of the configuration; exactly one of them is given. */
+export const CREDENTIAL_KEYS = ['clientSecret', 'secretStore', 'clientCertificate', 'clientAssertion', 'federatedTokenFile', 'managedIdentity'] as const;
+
+/** Which credential a configuration uses. */
+export type CredentialKind = 'secret' | 'secret-store' | 'certificate' | 'assertion' | 'federated-token-file' | 'managed-identity';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -93,6 +106,37 @@ function resolveCloud(cloud: O365OAuthMailerConfig['cloud']): ResolvedCloud {
   return known ? { name: known, authorityHost, graphEndpoint, custom: false } : { name: 'custom', authorityHost, graphEndpoint, custom: true };
 }
 
+function credentialKind(key: (typeof CREDENTIAL_KEYS)[number]): CredentialKind {
+  const kinds: Record<(typeof CREDENTIAL_KEYS)[number], CredentialKind> = {
+    clientSecret: 'secret',
+    secretStore: 'secret-store',
+    clientCertificate: 'certificate',
+    clientAssertion: 'assertion',
+    federatedTokenFile: 'federated-token-file',
+    managedIdentity: 'managed-identity',
+  };
+  return kinds[key];
+}
+
+function checkCertificate(cert: unknown): void {
+  if (cert === undefined) return;
+  const fix = "Pass clientCertificate: { path: 'key-and-cert.pem' } (or a .pfx with passphrase), or { privateKey, certificate } as PEM strings; `o365-mailer cert create` makes one.";
+  if (!isObject(cert)) throw invalid('clientCertificate', 'must be { path, passphrase? } or { privateKey, certificate }.', fix, 5);
+  if (cert.passphrase !== undefined && typeof cert.passphrase !== 'string') throw invalid('clientCertificate.passphrase', 'must be a string.', fix, 5);
+  if (cert.sendX5c !== undefined && typeof cert.sendX5c !== 'boolean') throw invalid('clientCertificate.sendX5c', 'must be true or false.', 'Set sendX5c: true for subject name and issuer authentication, else leave it out.', 5);
+  if ('path' in cert && cert.path !== undefined) {
+    if ('privateKey' in cert || 'certificate' in cert) throw invalid('clientCertificate', 'has both `path` and PEM strings: give one.', fix, 5);
+    if (typeof cert.path !== 'string' || cert.path.trim() === '') throw invalid('clientCertificate.path', 'must be the path of a PEM or PFX file.', fix, 5);
+    return;
+  }
+  if (typeof cert.privateKey !== 'string' || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(cert.privateKey)) {
+    throw invalid('clientCertificate.privateKey', 'must be a PEM private key (-----BEGIN PRIVATE KEY-----).', fix, 5);
+  }
+  if (typeof cert.certificate !== 'string' || !cert.certificate.includes('-----BEGIN CERTIFICATE-----')) {
+    throw invalid('clientCertificate.certificate', 'must be the PEM certificate uploaded in step 5 (-----BEGIN CERTIFICATE-----).', fix, 5);
+  }
+}
+
 function positiveInt(field: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -141,6 +185,16 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (typeof clientId !== 'string' || !GUID.test(clientId)) {
     throw invalid('clientId', `is ${given(clientId)}; it must be the Application (client) ID, a GUID.`, "Copy the Application (client) ID from the app registration's Overview page (step 1), not the Object ID.", 1);
   }
+  // Exactly one credential; a key whose value is undefined counts as absent, as with TypeScript's optional properties.
+  const credentials = CREDENTIAL_KEYS.filter((k) => (config as unknown as Record<string, unknown>)[k] !== undefined);
+  if (credentials.length > 1) {
+    throw invalid(
+      credentials[1]!,
+      `is given together with \`${credentials[0]}\`: configure exactly one credential (${credentials.map((k) => `\`${k}\``).join(', ')} were given).`,
+      'Keep the one credential the app registration uses (a client secret, a certificate, a federated credential or a managed identity) and remove the others.',
+      5,
+    );
+  }
   if (config.clientSecret !== undefined) {
     if (typeof config.clientSecret !== 'string' || config.clientSecret.length === 0) {
       throw invalid('clientSecret', 'must be a non-empty string.', CATALOGUE.SECRET_MISSING.fix, 5);
@@ -152,8 +206,24 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
   if (config.secretStore !== undefined && (!isObject(config.secretStore) || typeof config.secretStore.get !== 'function')) {
     throw invalid('secretStore', 'must implement SecretStore (get, set, delete).', 'Pass one of the built-in stores, e.g. new EncryptedFileSecretStore({ path, passphrase }).', 5);
   }
-  if (config.clientSecret === undefined && config.secretStore === undefined) {
-    throw invalid('clientSecret', 'is missing, and no `secretStore` is configured.', CATALOGUE.SECRET_MISSING.fix, 5);
+  if (credentials.length === 0) {
+    throw invalid(
+      'clientSecret',
+      'is missing, and no other credential (`secretStore`, `clientCertificate`, `clientAssertion`, `federatedTokenFile` or `managedIdentity`) is configured.',
+      CATALOGUE.SECRET_MISSING.fix,
+      5,
+    );
+  }
+  checkCertificate(config.clientCertificate);
+  if (config.clientAssertion !== undefined && !(typeof config.clientAssertion === 'function' || (typeof config.clientAssertion === 'string' && config.clientAssertion.split('.').length === 3))) {
+    throw invalid('clientAssertion', 'must be a signed JWT (three dot-separated parts) or a function that returns one.', 'Pass the federated token as a string, or a function called for each token request, e.g. async () => readFile(tokenFile, "utf8").', 5);
+  }
+  if (config.federatedTokenFile !== undefined && (typeof config.federatedTokenFile !== 'string' || config.federatedTokenFile.trim() === '')) {
+    throw invalid('federatedTokenFile', 'must be the path of the file holding the federated token.', 'On AKS, pass process.env.AZURE_FEDERATED_TOKEN_FILE (set by the workload identity webhook).', 5);
+  }
+  const mi = config.managedIdentity as unknown;
+  if (mi !== undefined && mi !== true && !(isObject(mi) && typeof mi.clientId === 'string' && GUID.test(mi.clientId.trim()))) {
+    throw invalid('managedIdentity', 'must be true (the system-assigned identity) or { clientId } with the user-assigned identity\'s client ID (a GUID).', "Use managedIdentity: true, or managedIdentity: { clientId: '<the identity\'s client ID>' } for a user-assigned identity.");
   }
   if (config.secretName !== undefined && (typeof config.secretName !== 'string' || config.secretName === '')) {
     throw invalid('secretName', 'must be a non-empty string.', 'Use the name the secret was stored under, or leave it out for the default.', 5);
@@ -172,6 +242,9 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     if (!(config.secretExpiresAt instanceof Date || typeof config.secretExpiresAt === 'string') || Number.isNaN(secretExpiresAt.getTime())) {
       throw invalid('secretExpiresAt', 'is not a date.', 'Enter the Expires date shown next to the secret in step 5, e.g. "2027-06-30".', 5);
     }
+  }
+  if (secretExpiresAt && config.clientSecret === undefined && config.secretStore === undefined) {
+    throw invalid('secretExpiresAt', 'applies to client secrets only.', "Leave it out: a certificate's expiry is read from the certificate itself, and federated credentials and managed identities do not expire.", 5);
   }
   const sender = typeof config.sender === 'string' ? config.sender.trim() : config.sender;
   if (isMissing(sender)) {
@@ -231,6 +304,7 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     tenantId,
     clientId,
     secretName: config.secretName ?? defaultSecretName(tenantId, clientId),
+    credential: credentialKind(credentials[0]!),
     sender,
     cloud,
     scope: `${cloud.graphEndpoint}/.default`,
@@ -244,6 +318,10 @@ export function validateConfig(config: O365OAuthMailerConfig, env: NodeJS.Proces
     maxConcurrency,
   };
   if (config.clientSecret !== undefined) resolved.clientSecret = config.clientSecret;
+  if (config.clientCertificate !== undefined) resolved.clientCertificate = config.clientCertificate;
+  if (config.clientAssertion !== undefined) resolved.clientAssertion = config.clientAssertion;
+  if (config.federatedTokenFile !== undefined) resolved.federatedTokenFile = config.federatedTokenFile.trim();
+  if (mi !== undefined) resolved.managedIdentity = mi === true ? {} : { clientId: (mi as { clientId: string }).clientId.trim() };
   if (config.secretStore !== undefined) resolved.secretStore = config.secretStore;
   if (secretExpiresAt) resolved.secretExpiresAt = secretExpiresAt;
   if (ca !== undefined) resolved.ca = ca as NonNullable<ResolvedConfig["ca"]>;

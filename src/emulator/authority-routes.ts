@@ -1,6 +1,8 @@
 import type { EmulatorContext, RouteRequest } from './context';
 import { GRAPH_APP_ID } from './context';
+import { JWT_BEARER, checkClientAssertion } from './client-assertion';
 import { AADSTS, entraError, type EntraErrorContext } from './entra-errors';
+import { MANAGED_IDENTITY_PATH, managedIdentityToken } from './managed-identity-route';
 import { header, jsonReply, readBody, type Reply } from './http-io';
 import { newGuid } from './ids';
 import type { TenantRecord } from './directory';
@@ -12,6 +14,7 @@ const TENANT_CHARS = /^[A-Za-z0-9.-]+$/;
 export function isAuthorityPath(path: string): boolean {
   return (
     path === '/error' ||
+    path === MANAGED_IDENTITY_PATH ||
     /^\/common\/discovery\/instance\/?$/i.test(path) ||
     /^\/[^/]+\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|oauth2\/(v2\.0\/)?token|discovery\/(v2\.0\/)?keys)\/?$/i.test(path)
   );
@@ -145,11 +148,19 @@ async function token(ctx: EmulatorContext, request: RouteRequest, tenantSegment:
   const app = ctx.directory.findApp(tenant.id, clientId);
   if (!app) return entraError(ectx, 400, 'unauthorized_client', 700016, AADSTS.appNotFound(clientId, tenant.displayName));
   if (app.disabled) return entraError(ectx, 400, 'unauthorized_client', 7000112, AADSTS.appDisabled(app.clientId, app.displayName));
-  if (!secret) return entraError(ectx, 401, 'invalid_client', 7000218, AADSTS.missingSecret());
-  const match = app.secrets.find((s) => s.value === secret);
-  if (!match) return entraError(ectx, 401, 'invalid_client', 7000215, AADSTS.invalidSecret(app.clientId));
-  if (match.expiresAt && match.expiresAt.getTime() <= Date.now()) {
-    return entraError(ectx, 401, 'invalid_client', 7000222, AADSTS.expiredSecret(app.clientId));
+  const assertion = form.get('client_assertion');
+  if (assertion) {
+    const type = form.get('client_assertion_type');
+    if (type !== JWT_BEARER) return entraError(ectx, 400, 'invalid_request', 50027, `Invalid client_assertion_type '${type ?? ''}'; expected '${JWT_BEARER}'.`);
+    const problem = checkClientAssertion(app, tenant, ctx.url, assertion, ctx.federatedIssuer);
+    if (problem) return entraError(ectx, problem.status, problem.error, problem.code, problem.message);
+  } else {
+    if (!secret) return entraError(ectx, 401, 'invalid_client', 7000218, AADSTS.missingSecret());
+    const match = app.secrets.find((s) => s.value === secret);
+    if (!match) return entraError(ectx, 401, 'invalid_client', 7000215, AADSTS.invalidSecret(app.clientId));
+    if (match.expiresAt && match.expiresAt.getTime() <= Date.now()) {
+      return entraError(ectx, 401, 'invalid_client', 7000222, AADSTS.expiredSecret(app.clientId));
+    }
   }
   const scopes = scope.split(/\s+/).filter((s) => s !== '' && !OIDC_SCOPES.has(s.toLowerCase()));
   const only = scopes.length === 1 ? scopes[0]! : undefined;
@@ -189,6 +200,7 @@ export async function handleAuthority(ctx: EmulatorContext, request: RouteReques
     return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `AADSTS${request.query.get('code') ?? ''}` };
   }
   if (/^\/common\/discovery\/instance\/?$/i.test(path)) return instanceDiscovery(ctx);
+  if (path === MANAGED_IDENTITY_PATH) return managedIdentityToken(ctx, request);
   const segments = path.split('/').filter(Boolean);
   const tenantSegment = decodeURIComponent(segments[0] ?? '');
   const rest = segments.slice(1).join('/').toLowerCase();

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TokenSigner } from './access-token';
+import type { FederatedIssuer } from './client-assertion';
 import type { Directory } from './directory';
 import type { GraphIds } from './graph-errors';
 import type { MailStore } from './mail-store';
@@ -18,6 +19,10 @@ export interface EmulatorContext {
   counters: { tokenRequests: number; tokensIssued: number };
   /** Audiences Graph accepts: the emulator URL and Graph's application ID. */
   graphAudiences: string[];
+  /** The external identity provider whose tokens federated credentials trust. */
+  federatedIssuer: FederatedIssuer;
+  /** The value the managed identity endpoint expects in `X-IDENTITY-HEADER`. */
+  identityHeader: string;
   /** Reads MIME request bodies (loads mailparser on first use). */
   mime: MimeReader;
 }

@@ -1,5 +1,15 @@
+import { X509Certificate, createHash } from 'node:crypto';
 import { isGuid, newGuid, newSecretValue } from './ids';
-import type { EmulatorApp, EmulatorMailbox, EmulatorOptions, EmulatorRbacAssignment, EmulatorSecret, EmulatorTenant } from './types';
+import type {
+  EmulatorApp,
+  EmulatorFederatedCredential,
+  EmulatorMailbox,
+  EmulatorManagedIdentity,
+  EmulatorOptions,
+  EmulatorRbacAssignment,
+  EmulatorSecret,
+  EmulatorTenant,
+} from './types';
 
 /** A tenant with every default filled in. */
 export interface TenantRecord {
@@ -15,6 +25,25 @@ export interface SecretRecord {
   expiresAt?: Date;
 }
 
+/** An uploaded certificate, with what the token endpoint checks. */
+export interface CertificateRecord {
+  pem: string;
+  /** SHA-256 and SHA-1 thumbprints, base64url of the digest (as in `x5t#S256` / `x5t`). */
+  x5tS256: string;
+  x5t: string;
+  /** Lower-case hex SHA-256 thumbprint, for messages. */
+  thumbprintHex: string;
+  notAfter: Date;
+}
+
+/** A federated credential with every default filled in. */
+export interface FederatedRecord {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
 /** An app registration with every default filled in. */
 export interface AppRecord {
   clientId: string;
@@ -25,6 +54,10 @@ export interface AppRecord {
   disabled: boolean;
   /** Exchange RBAC for Applications assignments (addresses lower-cased). */
   rbac: EmulatorRbacAssignment[];
+  certificates: CertificateRecord[];
+  federated: FederatedRecord[];
+  /** Set for a managed identity's service principal (no app registration, no secrets). */
+  managedIdentity?: 'system' | 'user';
   /** Object ID of the service principal (the token's `oid`). */
   servicePrincipalId: string;
 }
@@ -68,10 +101,50 @@ function rbacRecords(list: EmulatorRbacAssignment[] | undefined): EmulatorRbacAs
   return (list ?? []).map((a) => ({ role: a.role, mailboxes: a.mailboxes.map((m) => m.toLowerCase()) }));
 }
 
+function certificateRecord(pem: string): CertificateRecord {
+  const cert = new X509Certificate(pem);
+  const der = cert.raw;
+  const sha256 = createHash('sha256').update(der).digest();
+  return {
+    pem,
+    x5tS256: sha256.toString('base64url'),
+    x5t: createHash('sha1').update(der).digest('base64url'),
+    thumbprintHex: sha256.toString('hex'),
+    notAfter: new Date(cert.validTo),
+  };
+}
+
+function federatedRecord(f: EmulatorFederatedCredential): FederatedRecord {
+  return { name: f.name ?? 'federated-credential', issuer: f.issuer, subject: f.subject, audiences: [...(f.audiences ?? ['api://AzureADTokenExchange'])] };
+}
+
+function managedIdentityRecord(m: EmulatorManagedIdentity, index: number, tenantId: string): AppRecord {
+  return {
+    clientId: (m.clientId ?? newGuid()).toLowerCase(),
+    tenantId,
+    displayName: m.displayName ?? 'mailer-identity',
+    secrets: [],
+    roles: [...(m.roles ?? ['Mail.Send'])],
+    disabled: false,
+    rbac: rbacRecords(m.rbac),
+    certificates: [],
+    federated: [],
+    managedIdentity: (m.systemAssigned ?? index === 0) ? 'system' : 'user',
+    servicePrincipalId: newGuid(),
+  };
+}
+
 function clone(snapshot: Snapshot): Snapshot {
   return {
     tenants: snapshot.tenants.map((t) => ({ ...t, domains: [...t.domains] })),
-    apps: snapshot.apps.map((a) => ({ ...a, roles: [...a.roles], secrets: a.secrets.map((s) => ({ ...s })), rbac: rbacRecords(a.rbac) })),
+    apps: snapshot.apps.map((a) => ({
+      ...a,
+      roles: [...a.roles],
+      secrets: a.secrets.map((s) => ({ ...s })),
+      rbac: rbacRecords(a.rbac),
+      certificates: [...a.certificates],
+      federated: a.federated.map((f) => ({ ...f, audiences: [...f.audiences] })),
+    })),
     mailboxes: snapshot.mailboxes.map((m) => ({ ...m, sendAs: [...m.sendAs] })),
   };
 }
@@ -82,7 +155,7 @@ export class Directory {
   private state: Snapshot;
 
   /** Normalizes the options once, so that `reset()` restores the same random IDs and secrets. */
-  constructor(options: Pick<EmulatorOptions, 'tenants' | 'apps' | 'mailboxes'>) {
+  constructor(options: Pick<EmulatorOptions, 'tenants' | 'apps' | 'mailboxes' | 'managedIdentities'>) {
     const tenantInputs: EmulatorTenant[] = options.tenants?.length ? options.tenants : [{ domains: [DEFAULT_DOMAIN] }];
     const tenants = tenantInputs.map((t): TenantRecord => {
       const id = (t.id ?? newGuid()).toLowerCase();
@@ -100,8 +173,12 @@ export class Directory {
       roles: [...(a.roles ?? ['Mail.Send'])],
       disabled: a.disabled ?? false,
       rbac: rbacRecords(a.rbac),
+      certificates: (a.certificates ?? []).map(certificateRecord),
+      federated: (a.federatedCredentials ?? []).map(federatedRecord),
       servicePrincipalId: newGuid(),
     }));
+    const identities = (options.managedIdentities ?? [{}]).map((m, i) => managedIdentityRecord(m, i, firstTenant));
+    apps.push(...identities);
     const mailboxInputs = options.mailboxes ?? [DEFAULT_SENDER];
     const mailboxes = mailboxInputs.map((m) => this.mailboxRecord(typeof m === 'string' ? { address: m } : m, firstTenant));
     this.initial = { tenants, apps, mailboxes };
@@ -163,6 +240,14 @@ export class Directory {
     if (patch.roles !== undefined) app.roles = [...patch.roles];
     if (patch.disabled !== undefined) app.disabled = patch.disabled;
     if (patch.rbac !== undefined) app.rbac = rbacRecords(patch.rbac);
+    if (patch.certificates !== undefined) app.certificates = patch.certificates.map(certificateRecord);
+    if (patch.federatedCredentials !== undefined) app.federated = patch.federatedCredentials.map(federatedRecord);
+  }
+
+  /** The managed identity with this client ID, or the system-assigned one. */
+  findManagedIdentity(clientId: string | undefined): AppRecord | undefined {
+    const key = clientId?.toLowerCase();
+    return this.state.apps.find((a) => a.managedIdentity !== undefined && (key === undefined ? a.managedIdentity === 'system' : a.clientId === key));
   }
 
   /** The permissions Exchange RBAC for Applications gives an app on one mailbox (`Mail.Send`, ...). */

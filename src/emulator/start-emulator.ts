@@ -3,6 +3,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import type { O365OAuthMailerConfig } from '../config/types';
 import { TokenSigner } from './access-token';
+import { FederatedIssuer } from './client-assertion';
+import { MANAGED_IDENTITY_PATH } from './managed-identity-route';
 import { handleAuthority, isAuthorityPath } from './authority-routes';
 import { GRAPH_APP_ID, type EmulatorContext, type RouteRequest } from './context';
 import { Directory } from './directory';
@@ -11,12 +13,12 @@ import { FaultController, type QueuedFault } from './faults';
 import { GRAPH_MESSAGES, graphError } from './graph-errors';
 import { handleGraph, isGraphPath } from './graph-routes';
 import { header, jsonReply, readBody, readSomeThen, writeReply, type Reply } from './http-io';
-import { newGuid } from './ids';
+import { newGuid, newSecretValue } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
 import { MimeReader } from './mime-message';
 import { generateTlsMaterial } from './tls-certificate';
-import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, IssueTokenOptions } from './types';
+import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, FederatedTokenOptions, IssueTokenOptions } from './types';
 import { handleUpload, isUploadPath, outlookError } from './upload-routes';
 
 const DEFAULT_LIMITS: Required<EmulatorLimits> = {
@@ -97,6 +99,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     counters: { tokenRequests: 0, tokensIssued: 0 },
     graphAudiences: [],
+    federatedIssuer: new FederatedIssuer(''),
+    identityHeader: newSecretValue(),
     mime: new MimeReader(),
   };
 
@@ -221,10 +225,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     httpUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   }
   ctx.graphAudiences = [ctx.url, GRAPH_APP_ID];
+  ctx.federatedIssuer = new FederatedIssuer(`${ctx.url}/federation`);
   logger?.info?.('emulator listening', { url: ctx.url });
 
   const defaultTenant = directory.tenants[0]!;
-  const defaultApp = directory.apps[0];
+  const defaultApp = directory.apps.find((a) => a.managedIdentity === undefined);
+  const firstIdentity = directory.apps.find((a) => a.managedIdentity !== undefined);
   const defaultSecret = defaultApp?.secrets[0];
   const defaultMailbox = directory.mailboxes[0];
 
@@ -243,12 +249,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clientSecret: defaultSecret?.value ?? '',
     secretId: defaultSecret?.id ?? '',
     sender: defaultMailbox?.address ?? '',
+    identityEndpoint: `${ctx.url}${MANAGED_IDENTITY_PATH}`,
+    identityHeader: ctx.identityHeader,
+    managedIdentityClientId: firstIdentity?.clientId ?? '',
+    get federatedIssuer() {
+      return ctx.federatedIssuer.issuer;
+    },
+    issueFederatedToken(tokenOptions: FederatedTokenOptions): string {
+      return ctx.federatedIssuer.issue(tokenOptions);
+    },
     mailerConfig(overrides: Partial<O365OAuthMailerConfig> = {}): O365OAuthMailerConfig {
+      // Another credential in the overrides replaces the default app's secret (a mailer takes exactly one).
+      const otherCredential = (['secretStore', 'clientCertificate', 'clientAssertion', 'federatedTokenFile', 'managedIdentity'] as const).some(
+        (k) => overrides[k] !== undefined,
+      );
       return {
         authType: 'oauth2',
         tenantId: emulator.tenantId,
         clientId: emulator.clientId,
-        clientSecret: emulator.clientSecret,
+        ...(otherCredential ? {} : { clientSecret: emulator.clientSecret }),
         sender: emulator.sender,
         cloud: { authorityHost: ctx.url, graphEndpoint: ctx.url },
         tls: { ca: tls.cert },

@@ -32,6 +32,47 @@ export interface EmulatorRbacAssignment {
   mailboxes: string[];
 }
 
+/**
+ * A federated identity credential of an app (Certificates & secrets › Federated credentials): tokens from `issuer`
+ * about `subject` for one of `audiences` are accepted as the app's client assertion.
+ */
+export interface EmulatorFederatedCredential {
+  /** The external issuer, exactly as the token's `iss` (e.g. an AKS OIDC issuer URL). */
+  issuer: string;
+  /** The token's `sub`, e.g. `system:serviceaccount:mail:mailer` or `repo:contoso/app:ref:refs/heads/main`. */
+  subject: string;
+  /** Accepted `aud` values. @default ['api://AzureADTokenExchange'] */
+  audiences?: string[];
+  /** A name, as shown in the portal. @default 'federated-credential' */
+  name?: string;
+}
+
+/** A managed identity the emulator's identity endpoint (App Service style) can issue tokens for. */
+export interface EmulatorManagedIdentity {
+  /** The identity's client ID. @default a random GUID */
+  clientId?: string;
+  /** True for the resource's system-assigned identity (at most one). @default true for the first, false after */
+  systemAssigned?: boolean;
+  /** Graph app roles assigned to its service principal (`New-MgServicePrincipalAppRoleAssignment`). @default ['Mail.Send'] */
+  roles?: string[];
+  /** Exchange RBAC for Applications assignments. @default none */
+  rbac?: EmulatorRbacAssignment[];
+  /** Display name. @default 'mailer-identity' */
+  displayName?: string;
+}
+
+/** Options of {@link Emulator.issueFederatedToken}: an external identity provider's token (AKS, GitHub Actions). */
+export interface FederatedTokenOptions {
+  /** `iss`. @default {@link Emulator.federatedIssuer} */
+  issuer?: string;
+  /** `sub`. */
+  subject: string;
+  /** `aud`. @default 'api://AzureADTokenExchange' */
+  audience?: string;
+  /** Seconds until expiry; negative for an expired token. @default 3600 */
+  expiresInSeconds?: number;
+}
+
 /** An app registration with its service principal and granted application permissions. */
 export interface EmulatorApp {
   /** Application (client) ID, a GUID. @default a random GUID */
@@ -55,6 +96,13 @@ export interface EmulatorApp {
    * `ErrorAccessDenied` elsewhere. @default none
    */
   rbac?: EmulatorRbacAssignment[];
+  /**
+   * Public certificates (PEM) uploaded under Certificates & secrets › Certificates. A `client_assertion` must be
+   * signed by the key of one of them, named by its thumbprint (`x5t#S256`), else AADSTS700027. @default none
+   */
+  certificates?: string[];
+  /** Federated identity credentials (workload identity). @default none */
+  federatedCredentials?: EmulatorFederatedCredential[];
 }
 
 /** A user, with or without an Exchange Online mailbox. */
@@ -101,6 +149,11 @@ export interface EmulatorOptions {
   apps?: EmulatorApp[];
   /** Users and mailboxes (an address alone means a licensed mailbox in the first tenant). @default `sender@contoso.onmicrosoft.com` */
   mailboxes?: Array<string | EmulatorMailbox>;
+  /**
+   * Managed identities its identity endpoint (`identityEndpoint` + `identityHeader`, App Service style) answers
+   * for. @default one system-assigned identity with Mail.Send
+   */
+  managedIdentities?: EmulatorManagedIdentity[];
   /** Lifetime of issued access tokens. @default 3599 */
   tokenLifetimeSeconds?: number;
   /** Size limits. */
@@ -338,6 +391,19 @@ export interface Emulator {
   readonly secretId: string;
   /** The default mailbox address. */
   readonly sender: string;
+  /** The managed identity endpoint, for `IDENTITY_ENDPOINT` (App Service style: GET with `X-IDENTITY-HEADER`). */
+  readonly identityEndpoint: string;
+  /** The value `IDENTITY_HEADER` must hold. */
+  readonly identityHeader: string;
+  /** The client ID of the first managed identity (the system-assigned one by default). */
+  readonly managedIdentityClientId: string;
+  /** The issuer of {@link Emulator.issueFederatedToken}'s tokens (an external identity provider). */
+  readonly federatedIssuer: string;
+  /**
+   * Signs a token as an external identity provider would (AKS service account token, GitHub Actions OIDC token), to
+   * use as a federated credential's client assertion.
+   */
+  issueFederatedToken(options: FederatedTokenOptions): string;
   /** Config for the mailer pointing at this emulator, shallow-merged with `overrides`. */
   mailerConfig(overrides?: Partial<O365OAuthMailerConfig>): O365OAuthMailerConfig;
   /** Accepted messages, oldest first. */
@@ -357,7 +423,7 @@ export interface Emulator {
    * Tokens already issued keep their roles, as in Entra: clients need a new token to see the change.
    */
   grant(clientId: string, roles: string[]): void;
-  /** Changes an app at runtime (disable it, add or expire secrets). */
+  /** Changes an app at runtime (disable it, add or expire secrets, add or remove certificates and federated credentials). */
   updateApp(clientId: string, patch: Partial<Omit<EmulatorApp, 'clientId'>>): void;
   /** Changes a mailbox at runtime, or adds it when unknown. */
   updateMailbox(address: string, patch: Partial<Omit<EmulatorMailbox, 'address'>>): void;

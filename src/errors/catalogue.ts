@@ -20,6 +20,10 @@ const CONSENT_FIX =
 const NO_ROLES_FIX =
   'Either grant the permission in Entra ID: Microsoft Graph › Application permissions › Mail.Send (step 2) and "Grant admin consent" (step 3); or, to limit the app to some mailboxes, assign it "Application Mail.Send" through Exchange RBAC for Applications with a scope that includes this mailbox (`New-ManagementRoleAssignment -App <client ID> -Role "Application Mail.Send" -CustomResourceScope <scope>`), and check it with `Test-ServicePrincipalAuthorization -Identity <client ID> -Resource <mailbox>`. Changes take up to an hour to apply.';
 
+/** How a managed identity gets Mail.Send: there is no consent button, only PowerShell. */
+export const MANAGED_IDENTITY_ROLE_FIX =
+  'A managed identity gets Mail.Send as a Microsoft Graph app role assigned with PowerShell (it has no app registration and no consent button): `New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId <identity object ID> -PrincipalId <identity object ID> -ResourceId <Microsoft Graph service principal ID> -AppRoleId <Mail.Send app role ID>` (see docs/security.md); or scope it to mailboxes with Exchange RBAC for Applications.';
+
 const ENTRA_BUSY_FIX =
   'Entra ID is throttling or unavailable: try again in a minute (msal-node holds off repeated token requests for up to 60 s). If it persists, check the Microsoft 365 service health page.';
 
@@ -156,6 +160,41 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
     fix: 'Before it expires, add a new client secret or certificate to the app registration (step 5), configure it (step 6), and remove the old one once mail flows with the new one.',
     retriable: false,
   },
+  CREDENTIAL_UNAVAILABLE: {
+    summary: 'The certificate, client assertion or federated token could not be read on this machine; no token was requested.',
+    step: 5,
+    fix: 'Check the credential the message names: the certificate file and its passphrase, the federated token file, or the clientAssertion function.',
+    retriable: false,
+  },
+  CERTIFICATE_NOT_REGISTERED: {
+    summary: "Entra ID did not accept the certificate's signature (AADSTS700027): the certificate is not uploaded to this app, or the private key is not the certificate's.",
+    step: 5,
+    fix: 'In the app registration, open Certificates & secrets › Certificates (step 5) and upload the public certificate (the .cer/.crt file, never the key); its SHA-256 thumbprint must match the one in the message. Use the private key that belongs to that certificate.',
+    retriable: false,
+  },
+  CERTIFICATE_EXPIRED: {
+    summary: 'The certificate has expired.',
+    step: 5,
+    fix: 'Create a new certificate (`o365-mailer cert create`), upload it under Certificates & secrets › Certificates (step 5), configure it, then delete the expired one.',
+    retriable: false,
+  },
+  ASSERTION_EXPIRED: {
+    summary: 'Entra ID found the client assertion outside its valid time range (AADSTS700024): an expired federated token, or a wrong clock.',
+    step: 5,
+    fix: "Check this server's clock (it must be within 5 minutes of the real time; enable NTP). With a federated token, make sure a fresh one is used: the token file must be the one the platform keeps renewing, and a clientAssertion function must fetch a new token each time.",
+    retriable: false,
+  },
+  FEDERATED_CREDENTIAL_MISMATCH: {
+    summary: "No federated credential of the app matches the token's issuer, subject or audience (AADSTS70021, 700211, 700212, 700213).",
+    step: 5,
+    fix: "In the app registration, open Certificates & secrets › Federated credentials (step 5) and compare Issuer, Subject identifier and Audience (api://AzureADTokenExchange) with the token's iss, sub and aud claims, character for character.",
+    retriable: false,
+  },
+  MANAGED_IDENTITY_UNAVAILABLE: {
+    summary: 'The managed identity gave no token: the code is not running on Azure, the identity is not enabled, or the client ID names no identity assigned to this resource.',
+    fix: 'Enable the managed identity on the Azure resource (Identity › System assigned › On, or assign the user-assigned identity), and set managedIdentity: { clientId } for a user-assigned one. Outside Azure, use a client secret or certificate.',
+    retriable: false,
+  },
 };
 
 /** A more specific fix for rarer AADSTS codes, all mapped to `AUTH_FAILED` unless named otherwise. */
@@ -208,6 +247,29 @@ export const ENTRA_CODES: Readonly<Record<number, EntraRule>> = {
     fix: 'Entra ID saw too many token requests from this app: share one mailer per process and a `tokenCache` between processes, then try again in a few minutes.',
     retriable: true,
   },
+  700027: { code: 'CERTIFICATE_NOT_REGISTERED' },
+  700024: { code: 'ASSERTION_EXPIRED' },
+  70021: {
+    code: 'FEDERATED_CREDENTIAL_MISMATCH',
+    fix: "The app has no federated credential for this token. In Certificates & secrets › Federated credentials (step 5), add one whose Issuer, Subject identifier and Audience equal the token's iss, sub and aud claims (for AKS: the cluster's OIDC issuer URL and system:serviceaccount:<namespace>:<service account>; for GitHub Actions: https://token.actions.githubusercontent.com and repo:<owner>/<repo>:environment:<name> or :ref:refs/heads/<branch>).",
+  },
+  700211: {
+    code: 'FEDERATED_CREDENTIAL_MISMATCH',
+    fix: "No federated credential has the token's issuer. Compare the federated credential's Issuer (Certificates & secrets › Federated credentials, step 5) with the token's iss claim, character for character: a trailing slash counts (AKS: `az aks show --query oidcIssuerProfile.issuerUrl`; GitHub Actions: https://token.actions.githubusercontent.com).",
+  },
+  700212: {
+    code: 'FEDERATED_CREDENTIAL_MISMATCH',
+    fix: "No federated credential accepts the token's audience. Compare the federated credential's Audience with the token's aud claim: it should be api://AzureADTokenExchange, so request the token for that audience.",
+  },
+  700213: {
+    code: 'FEDERATED_CREDENTIAL_MISMATCH',
+    fix: "A federated credential has the token's issuer but not its subject. Compare the federated credential's Subject identifier with the token's sub claim (AKS: system:serviceaccount:<namespace>:<service account>; GitHub Actions: repo:<owner>/<repo>:environment:<name>, :ref:refs/heads/<branch> or :pull_request).",
+  },
+  50027: {
+    code: 'AUTH_FAILED',
+    step: 5,
+    fix: 'Entra ID found the client assertion malformed: its iss and sub must be the Application (client) ID and its aud the token endpoint. With a certificate msal-node builds it; with clientAssertion, pass the identity provider\'s token unchanged.',
+  },
   1002012: {
     code: 'AUTH_FAILED',
     fix: 'The token scope was refused. This is a bug in o365-oauth-mailer (the scope is always `<graph>/.default`): please report it.',
@@ -231,6 +293,8 @@ export interface CatalogueContext {
   secretLooksLikeGuid?: boolean;
   /** The sender mailbox, named in mailbox errors. */
   sender?: string;
+  /** The credential kind, to word fixes that depend on it (a managed identity has no consent button). */
+  credential?: 'secret' | 'secret-store' | 'certificate' | 'assertion' | 'federated-token-file' | 'managed-identity';
   /**
    * The application permissions (`roles`) of the access token Graph refused: `[]` for a token without roles (no
    * consent, or an app scoped only through Exchange RBAC for Applications); absent when the token is unreadable.
@@ -320,7 +384,8 @@ export function fromGraph(failure: GraphFailure, context: CatalogueContext = {})
       code_,
       `Microsoft Graph refused the app for the mailbox ${context.sender ?? ''}: its token carries no application permissions, and no Exchange RBAC for Applications assignment lets it act on this mailbox. (Graph answered ${quoted})`.replace('  ', ' '),
     );
-    return { ...init, fix: NO_ROLES_FIX, status, ...(failure.requestId ? { requestId: failure.requestId } : {}) };
+    const fix = context.credential === 'managed-identity' ? MANAGED_IDENTITY_ROLE_FIX : NO_ROLES_FIX;
+    return { ...init, fix, status, ...(failure.requestId ? { requestId: failure.requestId } : {}) };
   }
   if (status === 403 && code_ === 'CONSENT_MISSING' && roles?.includes('Mail.Send')) {
     // Mail.Send is granted, yet Exchange refuses this mailbox: an access policy or an RBAC scope.
@@ -328,6 +393,7 @@ export function fromGraph(failure: GraphFailure, context: CatalogueContext = {})
     return { ...init, status, ...(failure.requestId ? { requestId: failure.requestId } : {}) };
   }
   const init = fromEntry(code_, `${lead[code_] ?? CATALOGUE[code_].summary} (Graph answered ${quoted})`);
+  if (code_ === 'CONSENT_MISSING' && context.credential === 'managed-identity') init.fix = MANAGED_IDENTITY_ROLE_FIX;
   if (code === 'ErrorMessageSizeExceeded') {
     init.message = `The message is larger than the tenant's maximum message size (Exchange's default is 35 MB). (Graph answered ${quoted})`;
     init.fix = 'Send smaller attachments, or have an Exchange administrator raise the maximum send size of the mailbox or tenant (up to 150 MB, Set-Mailbox -MaxSendSize).';

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
 import { Deadlines } from './deadlines';
@@ -185,7 +184,8 @@ interface Routes {
 async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
   const { Agent, ProxyAgent } = await loadUndici();
   const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
-  const ca = extra.length ? [...rootCertificates, ...extra.map((c) => c.toString())] : undefined;
+  // node:tls too loads here, not at import: Node's fetch loads it on its first request anyway.
+  const ca = extra.length ? [...(await import('node:tls')).rootCertificates, ...extra.map((c) => c.toString())] : undefined;
   return {
     direct: ca || options.proxy ? new Agent(ca ? { connect: { ca } } : {}) : undefined,
     proxied: options.proxy ? new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) }) : undefined,

@@ -1,7 +1,8 @@
 import { readClaims } from '../auth/claims';
+import type { Credential } from '../auth/credential';
 import type { TokenProvider } from '../auth/token-provider';
 import type { ResolvedConfig } from '../config/validate';
-import { CATALOGUE, catalogued, fromEntra, fromRedirect, fromTransport, type CatalogueContext } from '../errors/catalogue';
+import { CATALOGUE, MANAGED_IDENTITY_ROLE_FIX, catalogued, fromEntra, fromRedirect, fromTransport, type CatalogueContext } from '../errors/catalogue';
 import { MailerError, isMailerError } from '../errors/mailer-error';
 import { parseJson, type HttpClient } from '../http/http-client';
 import { TransportError } from '../http/transport-error';
@@ -13,6 +14,7 @@ export interface VerifyDeps {
   config: ResolvedConfig;
   http: HttpClient;
   tokens: TokenProvider;
+  credential: Credential;
   secrets: () => readonly string[];
   context: () => CatalogueContext;
   send: (message: MailMessage, options?: SendOptions) => Promise<SendResult>;
@@ -20,13 +22,14 @@ export interface VerifyDeps {
 }
 
 const DAY_MS = 86_400_000;
-const ORDER: VerifyCheckId[] = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'test-email'];
+const ORDER: VerifyCheckId[] = ['tenant', 'credentials', 'permission', 'redirect-uri', 'secret-expiry', 'credential-expiry', 'test-email'];
 const STEP: Record<VerifyCheckId, 1 | 2 | 3 | 4 | 5 | 6> = {
   tenant: 1,
   credentials: 5,
   permission: 3,
   'redirect-uri': 4,
   'secret-expiry': 5,
+  'credential-expiry': 5,
   'test-email': 6,
 };
 
@@ -65,7 +68,10 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
         id: 'credentials',
         status: 'pass',
         step: 5,
-        message: `Entra ID issued a token to the application ${config.clientId} with the configured client secret.`,
+        message:
+          deps.credential.kind === 'managed-identity'
+            ? `The Azure host issued a token for ${deps.credential.description}.`
+            : `Entra ID issued a token to the application ${config.clientId} with ${deps.credential.description}.`,
       });
     } catch (err) {
       throwIfAborted();
@@ -104,7 +110,7 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
           step: 3,
           code: 'CONSENT_MISSING',
           message: `Not proven: Mail.Send is not in the token (it carries ${found}). It may be granted through Exchange RBAC for Applications, which puts no roles in the token; a test email decides.`,
-          fix: `${options.to === undefined ? 'Run verify with `to` to send a test email. ' : ''}${RBAC_OR_CONSENT}`,
+          fix: `${options.to === undefined ? 'Run verify with `to` to send a test email. ' : ''}${deps.credential.kind === 'managed-identity' ? MANAGED_IDENTITY_ROLE_FIX : RBAC_OR_CONSENT}`,
         });
       } else {
         const large = permissions.includes('Mail.ReadWrite')
@@ -117,9 +123,18 @@ export async function runVerify(deps: VerifyDeps, options: VerifyOptions): Promi
 
   checks.set(
     'redirect-uri',
-    skipped('redirect-uri', 'Not needed: this app signs in with client credentials (no user, no browser), which use no redirect URI. Step 4 can be left as it is.'),
+    skipped(
+      'redirect-uri',
+      deps.credential.kind === 'managed-identity'
+        ? 'Not needed: a managed identity has no app registration, so steps 1 to 5 do not apply; its service principal needs the Graph app role Mail.Send instead.'
+        : 'Not needed: this app signs in with client credentials (no user, no browser), which use no redirect URI. Step 4 can be left as it is.',
+    ),
   );
-  checks.set('secret-expiry', checkExpiry(config.secretExpiresAt, now()));
+  if (deps.credential.kind === 'secret' || deps.credential.kind === 'secret-store') {
+    checks.set('secret-expiry', checkExpiry(config.secretExpiresAt, now()));
+  } else {
+    checks.set('credential-expiry', await checkCredentialExpiry(deps.credential, now()));
+  }
 
   if (options.to === undefined) {
     checks.set(
@@ -220,6 +235,37 @@ function checkExpiry(expiresAt: Date | undefined, now: number): VerifyCheck {
     };
   }
   return { id: 'secret-expiry', status: 'pass', step: 5, message: `The client secret is valid until ${date} (${days} days).` };
+}
+
+/** A certificate's own expiry; federated credentials and managed identities have nothing to renew. */
+async function checkCredentialExpiry(credential: Credential, now: number): Promise<VerifyCheck> {
+  let expiry;
+  try {
+    expiry = await credential.expiry();
+  } catch (err) {
+    return skipped('credential-expiry', `Not checked: ${credential.description} could not be read (${err instanceof Error ? err.message : String(err)}).`);
+  }
+  if (!expiry) {
+    const what = credential.kind === 'managed-identity' ? 'a managed identity has no secret or certificate to renew' : 'a federated credential trusts the issuer of a token that the platform renews; nothing here expires';
+    return { id: 'credential-expiry', status: 'pass', step: 5, message: `Nothing to renew: ${what}.` };
+  }
+  const { expiresAt, what } = expiry;
+  const days = Math.floor((expiresAt.getTime() - now) / DAY_MS);
+  const date = expiresAt.toISOString().slice(0, 10);
+  if (expiresAt.getTime() <= now) {
+    return { id: 'credential-expiry', status: 'fail', step: 5, code: 'CERTIFICATE_EXPIRED', message: `${what} expired on ${date}.`, fix: CATALOGUE.CERTIFICATE_EXPIRED.fix };
+  }
+  if (days < 30) {
+    return {
+      id: 'credential-expiry',
+      status: 'warn',
+      step: 5,
+      code: 'CREDENTIAL_EXPIRING',
+      message: `${what} still works but expires on ${date}, in ${days} day(s). Mail stops then.`,
+      fix: 'Before that date, create a new certificate (`o365-mailer cert create`), upload it under Certificates & secrets › Certificates (step 5) next to the old one, configure it, and delete the old one once mail flows.',
+    };
+  }
+  return { id: 'credential-expiry', status: 'pass', step: 5, message: `${what} is valid until ${date} (${days} days).` };
 }
 
 async function sendTestEmail(deps: VerifyDeps, to: string, signal: AbortSignal | undefined, now: number): Promise<VerifyCheck> {

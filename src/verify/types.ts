@@ -9,11 +9,15 @@ export interface VerifyOptions {
 }
 
 /** The identifiers of the checks, in the setup guide's order. */
-export type VerifyCheckId = 'tenant' | 'credentials' | 'permission' | 'redirect-uri' | 'secret-expiry' | 'test-email';
+export type VerifyCheckId = 'tenant' | 'credentials' | 'permission' | 'redirect-uri' | 'secret-expiry' | 'credential-expiry' | 'test-email';
 
 /** One line of the report. */
 export interface VerifyCheck {
-  /** Which check: `tenant`, `credentials`, `permission`, `redirect-uri`, `secret-expiry` or `test-email`. */
+  /**
+   * Which check: `tenant`, `credentials`, `permission`, `redirect-uri`, `secret-expiry` (a client secret, from
+   * `secretExpiresAt`) or `credential-expiry` (a certificate's own expiry; federated credentials and managed
+   * identities do not expire), and `test-email`.
+   */
   id: VerifyCheckId | (string & {});
   /** `pass`, `fail`, `warn` (works, but act soon), or `skip` (not run, or not applicable). */
   status: 'pass' | 'fail' | 'warn' | 'skip';

@@ -98,6 +98,56 @@ describe('new O365OAuthMailer(config)', () => {
   });
 });
 
+describe('exactly one credential', () => {
+  const pem = { privateKey: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n', certificate: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n' };
+  const store = { get: async () => 's', set: async () => {}, delete: async () => {} };
+
+  it.each([
+    ['clientSecret', { clientSecret: 's3cret~value' }],
+    ['secretStore', { clientSecret: undefined, secretStore: store }],
+    ['clientCertificate', { clientSecret: undefined, clientCertificate: pem }],
+    ['clientCertificate (file)', { clientSecret: undefined, clientCertificate: { path: 'key-and-cert.pem', passphrase: 'p', sendX5c: true } }],
+    ['clientAssertion (string)', { clientSecret: undefined, clientAssertion: 'a.b.c' }],
+    ['clientAssertion (function)', { clientSecret: undefined, clientAssertion: () => 'a.b.c' }],
+    ['federatedTokenFile', { clientSecret: undefined, federatedTokenFile: '/var/run/secrets/azure/tokens/azure-identity-token' }],
+    ['managedIdentity', { clientSecret: undefined, managedIdentity: true }],
+    ['managedIdentity (user-assigned)', { clientSecret: undefined, managedIdentity: { clientId: '7b0e8a3c-51d2-4f4e-9a55-2f6c1d7e9b01' } }],
+    ['one credential, the others present as undefined', { clientSecret: undefined, secretStore: undefined, clientCertificate: undefined, clientAssertion: undefined, federatedTokenFile: undefined, managedIdentity: true }],
+  ])('accepts %s alone', (_name, overrides) => {
+    expect(() => new O365OAuthMailer(mailerConfig(overrides) as O365OAuthMailerConfig)).not.toThrow();
+  });
+
+  it('refuses two credentials, naming both, at step 5', () => {
+    const err = configError({ clientCertificate: pem });
+    expect(err).toMatchObject({ code: 'CONFIG_INVALID', step: 5 });
+    expect(err.message).toBe('Invalid configuration: `clientCertificate` is given together with `clientSecret`: configure exactly one credential (`clientSecret`, `clientCertificate` were given).');
+    expect(configError({ clientSecret: undefined, secretStore: store, managedIdentity: true }).message).toMatch(/`managedIdentity` is given together with `secretStore`/);
+  });
+
+  it('refuses none, naming every kind', () => {
+    const err = configError({ clientSecret: undefined });
+    expect(err.message).toMatch(/`clientSecret` is missing, and no other credential \(`secretStore`, `clientCertificate`, `clientAssertion`, `federatedTokenFile` or `managedIdentity`\)/);
+  });
+
+  it.each([
+    ['clientCertificate', { clientCertificate: 'cert.pem' }, /must be \{ path, passphrase\? \} or \{ privateKey, certificate \}/],
+    ['clientCertificate.privateKey', { clientCertificate: { privateKey: 'x', certificate: pem.certificate } }, /PEM private key/],
+    ['clientCertificate.certificate', { clientCertificate: { privateKey: pem.privateKey, certificate: 'x' } }, /PEM certificate uploaded in step 5/],
+    ['clientCertificate', { clientCertificate: { path: 'a.pem', ...pem } }, /both `path` and PEM strings/],
+    ['clientCertificate.sendX5c', { clientCertificate: { path: 'a.pem', sendX5c: 'yes' } }, /true or false/],
+    ['clientAssertion', { clientAssertion: 'not-a-jwt' }, /signed JWT/],
+    ['federatedTokenFile', { federatedTokenFile: ' ' }, /path of the file/],
+    ['managedIdentity', { managedIdentity: { clientId: 'abc' } }, /user-assigned identity's client ID \(a GUID\)/],
+    ['managedIdentity', { managedIdentity: false }, /must be true/],
+    ['secretExpiresAt', { clientCertificate: pem, secretExpiresAt: '2027-01-01' }, /applies to client secrets only/],
+  ])('names %s when it is malformed', (field, overrides, message) => {
+    const err = configError({ clientSecret: undefined, ...overrides });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain(`\`${field}\``);
+    expect(err.message).toMatch(message);
+  });
+});
+
 describe('strict configuration keys', () => {
   it.each([
     ['tenantID', 'tenantId'],
