@@ -123,17 +123,17 @@ export interface O365OAuthMailerConfig {
    * `secretStore`, `clientCertificate`, `clientAssertion`, `federatedTokenFile` or `managedIdentity` (a key whose
    * value is `undefined` counts as absent).
    */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /** Where to read the secret when `clientSecret` is absent. It is read when first needed, not at construction. */
   secretStore?: SecretStore;
   /** The secret's name in `secretStore`. @default `o365-oauth-mailer:<tenantId>:<clientId>` */
-  secretName?: string;
+  secretName?: string | undefined;
   /**
    * The secret's expiry shown in step 5: a `Date`, or an ISO 8601 string such as `"2027-06-30"` (other formats, such
    * as `12/10/2026`, are refused as ambiguous). `verify()` warns (`CREDENTIAL_EXPIRING`) 30 days before it and fails
    * (`SECRET_EXPIRED`) after it. It applies to client secrets only: a certificate's expiry is read from the certificate.
    */
-  secretExpiresAt?: Date | string;
+  secretExpiresAt?: Date | string | undefined;
   /**
    * A certificate instead of a secret (Microsoft's recommendation for production): msal-node signs each token
    * request with the private key (PS256, `x5t#S256`). `verify()` reads the certificate's expiry itself.
@@ -175,7 +175,7 @@ export interface O365OAuthMailerConfig {
    * HTTPS proxy URL for token and Graph requests, e.g. `http://proxy.corp:3128`.
    * @default the `HTTPS_PROXY` environment variable (honouring `NO_PROXY`), read when the mailer is constructed
    */
-  proxy?: string;
+  proxy?: string | undefined;
   /**
    * Keep a copy in the sender's Sent Items. Applies to JSON `sendMail` only: Graph's MIME `sendMail` and a sent
    * draft always keep a copy (Microsoft documents no way to turn that off). @default true

@@ -92,7 +92,7 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   AUTH_FAILED: {
     summary: 'Entra ID refused a token for another reason; the message quotes its AADSTS code.',
     step: 1,
-    fix: 'Look up the AADSTS code in the message; the fix depends on it (see docs/troubleshooting.md).',
+    fix: 'Look up the AADSTS code in the message; the fix depends on it (see node_modules/o365-oauth-mailer/docs/troubleshooting.md).',
     retriable: false,
   },
   CONSENT_MISSING: {
@@ -342,7 +342,7 @@ export function fromEntra(
   if (code === 'AUTH_FAILED' && !rule && errorNo === undefined) {
     init.fix = 'Check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3); the message quotes what Entra ID said.';
   } else if (code === 'AUTH_FAILED' && !rule) {
-    init.fix = `Look up ${aadsts} in Microsoft's sign-in error reference and in docs/troubleshooting.md; check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3).`;
+    init.fix = `Look up ${aadsts} in Microsoft's sign-in error reference (https://learn.microsoft.com/entra/identity-platform/reference-error-codes) and in node_modules/o365-oauth-mailer/docs/troubleshooting.md; check the tenant and client ID (step 1), the secret (step 5) and admin consent (step 3).`;
   }
   if (code === 'SECRET_INVALID' && context.secretLooksLikeGuid) {
     init.fix =

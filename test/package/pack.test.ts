@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ describe('the packed tarball in a separate project', () => {
       'consumer.cjs',
       `
       const lib = require('o365-oauth-mailer');
-      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar|nodemailer|mailparser|msal|microsoft-graph-client|node_modules[\\/]undici/.test(k));
+      const loaded = Object.keys(require.cache).filter((k) => /selfsigned|isomorphic-fetch|node-fetch|peculiar|nodemailer|mailparser|msal|microsoft-graph-client|opentelemetry|node_modules[\\/]undici/.test(k));
       console.log(JSON.stringify({ mailer: typeof lib.O365OAuthMailer, error: typeof lib.MailerError, loaded }));
       `,
     );
@@ -95,7 +95,7 @@ describe('the packed tarball in a separate project', () => {
     writeFileSync(
       join(project, 'refuse-heavy.mjs'),
       `export async function resolve(specifier, context, next) {
-        if (/^(@azure\\/msal-node|@microsoft\\/microsoft-graph-client|undici|isomorphic-fetch)$/.test(specifier)) throw new Error('imported at load time: ' + specifier);
+        if (/^(@azure\\/msal-node|@microsoft\\/microsoft-graph-client|undici|isomorphic-fetch|@opentelemetry\\/api)$/.test(specifier)) throw new Error('imported at load time: ' + specifier);
         return next(specifier, context);
       }`,
     );
@@ -148,6 +148,17 @@ describe('the packed tarball in a separate project', () => {
       expect(out.info).toMatchObject({ accepted: ['ann@contoso.com'], rejected: [] });
       expect(out.m).toEqual({ messageId: out.info.messageId, text: 'plain', html: '<p>rich</p>', format: 'mime' });
     }
+  });
+
+  it('carries LICENSE, CHANGELOG, docs/ and examples/: every README link works from the installed package', () => {
+    const installed = join(project, 'node_modules/o365-oauth-mailer');
+    for (const file of ['LICENSE', 'README.md', 'CHANGELOG.md', 'docs/troubleshooting.md', 'bin/o365-mailer.js']) expect(existsSync(join(installed, file)), file).toBe(true);
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)#\s:]+)(?:#[^)]*)?\)/g)].map((m) => m[1] as string);
+    expect(links.length).toBeGreaterThan(3);
+    expect(links.filter((l) => !existsSync(join(installed, l)))).toEqual([]);
+    // No TypeScript sources: the source maps carry them (sourcesContent) for stack traces.
+    expect(existsSync(join(installed, 'src'))).toBe(false);
   });
 
   it('passes publint and "are the types wrong" (node16 and bundler resolution, ESM and CJS)', () => {

@@ -3,8 +3,8 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { generate } from 'selfsigned';
 import { afterEach } from 'vitest';
+import { generateTlsMaterial } from '../../src/emulator/tls-certificate';
 import { O365OAuthMailer } from '../../src/index';
 import { CLIENT, SENDER, TENANT, fakeJwt, mailerConfig, tokenReply } from '../helpers/microsoft';
 
@@ -16,21 +16,9 @@ export interface TestCert {
   cert: string;
 }
 
-export async function makeCert(): Promise<TestCert> {
-  const pems = await generate([{ name: 'commonName', value: 'o365-oauth-mailer reliability tests' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(Date.now() - 60_000),
-    notAfterDate: new Date(Date.now() + 24 * 3600_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert };
+/** A self-signed certificate for 127.0.0.1 and localhost, made as the emulator makes its own. */
+export function makeCert(): Promise<TestCert> {
+  return generateTlsMaterial(1);
 }
 
 /** One request a local server received, body read whole. */
