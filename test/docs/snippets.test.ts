@@ -30,6 +30,8 @@ function snippets(): Array<{ where: string; code: string }> {
 /** What a snippet may use without declaring it: the objects the surrounding prose talks about. */
 const CONTEXT: Record<string, string> = {
   mailer: 'O365OAuthMailer',
+  labMailer: 'O365OAuthMailer',
+  billingMailer: 'O365OAuthMailer',
   message: 'MailMessage',
   config: 'O365OAuthMailerConfig',
   tenantId: 'string',
