@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { O365OAuthMailer } from '../../src/index';
 import { startEmulator, type Emulator } from '../../src/emulator/index';
 import { createOutbox } from '../../src/outbox/index';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForSuite } from '../helpers/redis';
 import { cli, tempDir } from './cli-harness';
 
 let emulator: Emulator;
@@ -79,12 +79,7 @@ describe('o365-mailer outbox', () => {
   });
 });
 
-const server: RedisServer = await startRedis();
-const skipReason = 'skipReason' in server ? server.skipReason : undefined;
-if (skipReason) {
-  if (process.env.CI) throw new Error(`The outbox CLI test on Redis needs redis-server in CI: ${skipReason}`);
-  console.warn(`\n⚠️  Skipping the outbox CLI test on Redis: ${skipReason}.\n`);
-}
+const { server, skipReason } = await redisForSuite('the outbox CLI test on Redis');
 afterAll(async () => {
   if ('stop' in server) await server.stop();
 });

@@ -80,3 +80,17 @@ export async function startRedis(timeoutMs = 5000, extraArgs: string[] = []): Pr
   await stopper(child)();
   return { skipReason: failure ?? `redis-server did not answer PING on port ${port} within ${timeoutMs} ms` };
 }
+
+/**
+ * Starts a redis-server for one test file. Under `CI` a missing or broken redis-server fails the file; elsewhere it
+ * warns and the caller skips its Redis tests with `describe.skipIf(skipReason !== undefined)`.
+ */
+export async function redisForSuite(what: string): Promise<{ server: RedisServer; skipReason: string | undefined }> {
+  const server = await startRedis();
+  const skipReason = 'skipReason' in server ? server.skipReason : undefined;
+  if (skipReason) {
+    if (process.env.CI) throw new Error(`${what} needs redis-server in CI: ${skipReason}`);
+    console.warn(`\n⚠️  Skipping ${what}: ${skipReason}. Install redis-server to run it.\n`);
+  }
+  return { server, skipReason };
+}

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index';
 import { createOutbox } from '../../src/outbox/index';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForSuite } from '../helpers/redis';
 import { startWorker, type WorkerChild } from './crash-harness';
 
-const server: RedisServer = await startRedis();
-const skipReason = 'skipReason' in server ? server.skipReason : undefined;
-if (skipReason) {
-  if (process.env.CI) throw new Error(`The BullMQ fleet test needs redis-server in CI: ${skipReason}`);
-  console.warn(`\n⚠️  Skipping the BullMQ fleet test: ${skipReason}. Install redis-server to run it.\n`);
-}
+const { server, skipReason } = await redisForSuite('the BullMQ fleet test');
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -2,14 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { O365OAuthMailer } from '../../src/index';
 import { startEmulator, type Emulator } from '../../src/emulator/index';
 import { createOutbox } from '../../src/outbox/index';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForSuite } from '../helpers/redis';
 
-const server: RedisServer = await startRedis();
-const skipReason = 'skipReason' in server ? server.skipReason : undefined;
-if (skipReason) {
-  if (process.env.CI) throw new Error(`The BullMQ outbox tests need redis-server in CI: ${skipReason}`);
-  console.warn(`\n⚠️  Skipping the BullMQ outbox tests: ${skipReason}. Install redis-server to run them.\n`);
-}
+const { server, skipReason } = await redisForSuite('the BullMQ outbox tests');
 const url = 'url' in server ? server.url : '';
 
 let emulator: Emulator;

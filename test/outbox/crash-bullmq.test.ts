@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { redisForSuite } from '../helpers/redis';
 import { crashAndRecover } from './crash-harness';
 
-const server: RedisServer = await startRedis();
-const skipReason = 'skipReason' in server ? server.skipReason : undefined;
-if (skipReason) {
-  if (process.env.CI) throw new Error(`The BullMQ crash test needs redis-server in CI: ${skipReason}`);
-  console.warn(`\n⚠️  Skipping the BullMQ crash test: ${skipReason}. Install redis-server to run it.\n`);
-}
+const { server, skipReason } = await redisForSuite('the BullMQ crash test');
 
 let emulator: Emulator;
 beforeAll(async () => {
