@@ -33,6 +33,7 @@ export interface TestMailerOptions {
 export interface SentCriteria {
   /** One recipient among to, cc and bcc. */
   to?: string;
+  /** The subject: equal to a string, or matching a RegExp. */
   subject?: string | RegExp;
   /** Searches the text and HTML bodies (both, for a MIME message with both). */
   body?: string | RegExp;
