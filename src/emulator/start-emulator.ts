@@ -16,7 +16,7 @@ import { header, jsonReply, readBody, readSomeThen, writeReply, type Reply } fro
 import { newGuid, newSecretValue } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
-import { MimeReader } from './mime-message';
+import { MimeReader, requireMimeParser } from './mime-message';
 import { EmlWriter } from './eml';
 import { generateTlsMaterial } from './tls-certificate';
 import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, FederatedTokenOptions, IssueTokenOptions } from './types';
@@ -83,6 +83,7 @@ function faultReply(ctx: EmulatorContext, request: RouteRequest, area: Area, fau
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  requireMimeParser();
   const tls = options.tls ?? (await generateTlsMaterial());
   const directory = new Directory(options);
   const store = new MailStore();
