@@ -103,6 +103,7 @@ export async function sendMime(o: MimeSendOptions): Promise<{ outcome: GraphOutc
     secrets: o.secrets,
     userPath: o.userPath,
     mime: body,
+    messageId: input.messageId,
     attachments: separate,
     clientRequestId: o.clientRequestId,
     ...signal,
