@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The tarball a user installs: built with `npm pack`, installed into a separate project, used only through its
@@ -188,6 +188,17 @@ describe('the packed tarball in a separate project', () => {
     const links = [...readme.matchAll(/\]\(([^)#\s:]+)(?:#[^)]*)?\)/g)].map((m) => m[1] as string);
     expect(links.length).toBeGreaterThan(3);
     expect(links.filter((l) => !existsSync(join(installed, l)))).toEqual([]);
+    // Every document and example the README and docs/ name, linked or in plain text, is in the package too.
+    const documents = ['README.md', ...readdirSync(join(installed, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const missing: string[] = [];
+    for (const doc of documents) {
+      const text = readFileSync(join(installed, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (target && !/^[a-z]+:/i.test(target) && !existsSync(join(installed, dirname(doc), target))) missing.push(`${doc} → ${target}`);
+      }
+      for (const [named] of text.matchAll(/\b(?:docs|examples)\/[\w.-]+\.(?:md|ts)\b/g)) if (!existsSync(join(installed, named))) missing.push(`${doc} names ${named}`);
+    }
+    expect(missing).toEqual([]);
     // No TypeScript sources, and no source maps pointing at them (README, Development).
     expect(existsSync(join(installed, 'src'))).toBe(false);
     const dist = readdirSync(join(installed, 'dist'));
