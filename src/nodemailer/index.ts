@@ -17,7 +17,9 @@ import type { Readable } from 'node:stream';
 import type { O365OAuthMailerConfig } from '../config/types';
 import { MailerError } from '../errors/mailer-error';
 import { O365OAuthMailer } from '../mailer';
+import { SEND_PREPARED_MIME, type PreparedMime } from '../message/prepared-mime';
 import type { SendResult } from '../message/types';
+import { splitCompiled, type CompiledNode } from './compiled-message';
 import { version as PACKAGE_VERSION } from '../../package.json';
 
 /** The part of nodemailer's `MailMessage` the transport reads: the compiled message and its data. */
@@ -59,7 +61,7 @@ export interface GraphTransport {
   readonly supportsAbortSignal: true;
   /** The mailer that sends. */
   readonly graphMailer: O365OAuthMailer;
-  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph. */
+  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph; over about 3 MB through a draft with upload sessions. */
   send(mail: NodemailerMail, callback: (err: Error | null, info?: GraphSentMessageInfo) => void): void;
   /**
    * Runs the mailer's `verify()`: resolves `true`, or rejects with the `MailerError` of the first failing check
@@ -77,15 +79,6 @@ const REFUSED: Readonly<Record<string, string>> = {
   amp: 'amp is an AMP for Email body, which Exchange Online does not deliver.',
 };
 
-function readAll(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
-    stream.once('error', reject);
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
 /**
  * Creates a nodemailer transport that sends through Microsoft Graph with the library's mailer: give the mailer's
  * config (the transport then owns a new mailer) or an existing `O365OAuthMailer`.
@@ -93,8 +86,9 @@ function readAll(stream: Readable): Promise<Buffer> {
  * `transporter.sendMail(mail)` resolves to `{ messageId, envelope, accepted, rejected, pending, response }`; it
  * sends the message nodemailer compiled, so `compile` and `stream` plugins, templates and DKIM apply. Errors are
  * `MailerError`s (`code`, `step`, `fix`). `envelope`, `dsn` and `amp` are refused: Graph cannot carry them.
- * The compiled message goes as one MIME `sendMail`, so it must fit Graph's request (about 3 MB of MIME); send
- * larger attachments with `mailer.send()`, which streams them through upload sessions.
+ * A compiled message up to about 3 MB goes as one MIME `sendMail`; a larger one (needs Mail.ReadWrite) goes as a
+ * draft created from the compiled MIME without its largest plain attachments, which are streamed through upload
+ * sessions (files are never read whole, streams over 3 MiB are spooled to a 0600 temp file), then `/send`.
  *
  * @throws MailerError `CONFIG_INVALID` when the config is invalid.
  */
@@ -119,9 +113,15 @@ export function createGraphTransport(configOrMailer: O365OAuthMailerConfig | O36
         // SMTP carries Bcc in the envelope only; Graph delivers to the Bcc header and removes it.
         mail.message.keepBcc = true;
         const envelope = mail.message.getEnvelope();
-        const raw = await readAll(mail.message.createReadStream());
         const signal = data['signal'] instanceof AbortSignal ? (data['signal'] as AbortSignal) : undefined;
-        const result = await mailer.send({ raw }, signal ? { signal } : {});
+        const split = await splitCompiled(mail.message as unknown as CompiledNode, signal);
+        let result: SendResult;
+        try {
+          const prepared: PreparedMime = { mime: split.mime, recipients: envelope.to, messageId: mail.message.messageId(), separate: split.separate };
+          result = await mailer[SEND_PREPARED_MIME](prepared, signal ? { signal } : {});
+        } finally {
+          await split.dispose();
+        }
         return {
           messageId: result.messageId,
           envelope,
