@@ -29,6 +29,7 @@ import { generateMessageId, normalizeMessageId } from './message/message-id';
 import { MimeComposer } from './message/mime-composer';
 import { MAX_MIME_BYTES } from './message/mime-size';
 import { SEND_PREPARED_MIME, type PreparedMime } from './message/prepared-mime';
+import { attachDataUrls } from './message/data-urls';
 import { assertBodyFits } from './message/input-limits';
 import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
@@ -169,6 +170,7 @@ export class O365OAuthMailer {
     }
     const disableFileAccess = fileAccessOption ?? this.#config.disableFileAccess;
     const normalized = refusing('MESSAGE_INVALID', () => normalizeMessage(message, { disableFileAccess }));
+    if (message.attachDataUrls === true) return this.#send(attachDataUrls({ ...message, attachDataUrls: false }), options);
     const { signal } = options;
     if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
     if (normalized.mimeReasons?.[0] === 'raw') return this.#sendRaw(message, options);
