@@ -124,6 +124,7 @@ export async function deliverMime(o: MimeDeliveryOptions, mime: Buffer, separate
     secrets: o.secrets,
     userPath: o.userPath,
     mime: body,
+    messageId: input.messageId,
     attachments: separate,
     clientRequestId: o.clientRequestId,
     ...signal,
