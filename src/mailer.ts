@@ -302,6 +302,7 @@ export class O365OAuthMailer {
           },
           prepared.mime,
           prepared.separate,
+          prepared.messageId,
         );
         return this.#result(prepared.recipients, outcome, route, 'mime', prepared.messageId);
       } catch (error) {

@@ -73,7 +73,7 @@ export async function sendMime(o: MimeSendOptions): Promise<{ outcome: GraphOutc
     throw tooLarge(`The message's MIME is ${mime.length} bytes; Microsoft Graph takes at most about 3 MB of MIME in one request. Nothing was sent.`);
   }
   const separate: NormalizedAttachment[] = [...omit].sort((a, b) => a - b).map((i) => input.attachments[i] as NormalizedAttachment);
-  return deliverMime(o, mime, separate);
+  return deliverMime(o, mime, separate, input.messageId);
 }
 
 /**
@@ -98,10 +98,16 @@ export type MimeDeliveryOptions = Omit<MimeSendOptions, 'composer' | 'input' | '
 /**
  * Sends a built MIME message (at most {@link MAX_MIME_BYTES}): as one `sendMail` when `separate` is empty, else as a
  * draft created from it, to which the `separate` attachments are added (streamed through upload sessions when
- * large) before `/send`, with the draft route's exactly-once and clean-up rules. The caller has checked that the
- * app may create drafts ({@link requireDrafts}).
+ * large) before `/send`, with the draft route's exactly-once and clean-up rules (`messageId`, the one in `mime`,
+ * finds the draft when its creation got no clear answer). The caller has checked that the app may create drafts
+ * ({@link requireDrafts}).
  */
-export async function deliverMime(o: MimeDeliveryOptions, mime: Buffer, separate: readonly NormalizedAttachment[]): Promise<{ outcome: GraphOutcome; route: 'sendMail' | 'draft' }> {
+export async function deliverMime(
+  o: MimeDeliveryOptions,
+  mime: Buffer,
+  separate: readonly NormalizedAttachment[],
+  messageId: string,
+): Promise<{ outcome: GraphOutcome; route: 'sendMail' | 'draft' }> {
   const body = mime.toString('base64');
   const signal = o.signal ? { signal: o.signal } : {};
   if (separate.length === 0) {
@@ -124,7 +130,7 @@ export async function deliverMime(o: MimeDeliveryOptions, mime: Buffer, separate
     secrets: o.secrets,
     userPath: o.userPath,
     mime: body,
-    messageId: input.messageId,
+    messageId,
     attachments: separate,
     clientRequestId: o.clientRequestId,
     ...signal,
