@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { MailerError } from '../errors/mailer-error';
+import { describeError } from '../reliability/user-code';
 
 /** How {@link ownSnapshot} reports what it refuses. */
 export interface SnapshotOptions {
@@ -15,14 +16,6 @@ export interface SnapshotOptions {
 }
 
 const MAX_DEPTH = 12;
-
-function describeError(error: unknown): string {
-  try {
-    return String((error as Error)?.message ?? error);
-  } catch {
-    return 'an error that cannot be printed';
-  }
-}
 
 /**
  * Objects that are values in their own right and are kept as they are: bytes, streams, dates, URLs, collections

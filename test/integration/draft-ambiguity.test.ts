@@ -116,6 +116,39 @@ describe('a create-draft that made nothing', () => {
   });
 });
 
+describe('a create-draft that timed out or was cancelled in flight', () => {
+  it('no answer within timeoutMs: the draft is looked up (none), made once more, one mail, none left', async () => {
+    emulator.faults.hang(1, { match: isCreateDraft });
+    const quick = new O365OAuthMailer(emulator.mailerConfig({ timeoutMs: 4000, retry: { maxRetries: 1, maxDelayMs: 0 } }));
+    try {
+      await quick.send({ to: 'warm@contoso.com', subject: 'warm-up', text: 'warm-up' });
+      const result = await quick.send(jsonMessage('after a timeout'));
+      expect(result.route).toBe('draft');
+      expect(emulator.messages.map((m) => m.subject)).toEqual(['warm-up', 'after a timeout']);
+      expect(emulator.drafts).toEqual([]);
+      expect(count(isCreateDraft)).toBe(2);
+      expect(count(isDraftLookup)).toBe(2);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('cancelled while the create is in flight: ABORTED, Drafts is still checked (without the signal), nothing made again', async () => {
+    emulator.faults.hang(1, { match: isCreateDraft });
+    const controller = new AbortController();
+    const sending = mailer.send(jsonMessage('cancelled'), { signal: controller.signal });
+    while (count(isCreateDraft) === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const err = (await sending.catch((e: unknown) => e)) as MailerError;
+    expect(err).toBeInstanceOf(MailerError);
+    expect(err.code).toBe('ABORTED');
+    expect(count(isDraftLookup)).toBe(1);
+    expect(count(isCreateDraft)).toBe(1);
+    expect(emulator.drafts).toEqual([]);
+    expect(emulator.messages).toEqual([]);
+  });
+});
+
 describe('the look-up fails too', () => {
   it('504 after the draft was made, then the look-up keeps failing: a MailerError that says a draft may be left, nothing sent, no second draft', async () => {
     emulator.faults.gatewayTimeout(1, { deliver: true, match: isCreateDraft });
