@@ -73,6 +73,9 @@ function faultReply(ctx: EmulatorContext, request: RouteRequest, area: Area, fau
  * drafts, attachments, upload sessions) on `https://127.0.0.1:{port}`, with a fresh self-signed certificate,
  * fault injection, captured messages and a mailbox page at `/`.
  *
+ * It reads MIME requests with mailparser, an optional peer dependency: `npm install --save-dev mailparser`.
+ *
+ * @throws MailerError `CONFIG_INVALID` when mailparser is not installed (naming that command).
  * @example
  * ```ts
  * const emulator = await startEmulator();
