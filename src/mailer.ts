@@ -200,10 +200,11 @@ export class O365OAuthMailer {
         // Graph's message resource takes internetMessageId while the message is a draft, which a message given
         // to sendMail (or a new draft) is: the recipient sees it as the Message-ID header.
         graphMessage.internetMessageId = messageId;
-        assertBodyFits(normalized);
-        // Serialised once: the size estimate and the request body share this text.
+        // Serialised once: the size checks and the request body share this text.
         const messageJson = JSON.stringify(graphMessage);
-        let jsonRoute = chooseRoute(estimateSendMailJsonBytes(messageJson, attachments), false);
+        const bodyBytes = estimateSendMailJsonBytes(messageJson, []);
+        assertBodyFits(normalized, bodyBytes);
+        let jsonRoute = chooseRoute(attachments.length > 0 ? estimateSendMailJsonBytes(messageJson, attachments) : bodyBytes, false);
         if (jsonRoute === 'too-large') {
           const token = await this.#tokens.getToken(signal ? { signal } : {});
           jsonRoute = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));

@@ -118,14 +118,14 @@ export function checkAddressLimits(fields: Readonly<Record<string, readonly Addr
 }
 
 /**
- * Refuses a message whose body and fields alone (no attachments) exceed Graph's 4 MB request limit: neither
+ * Refuses a message whose body and fields alone (no attachments) exceed Graph's 4 MB request limit (`bytes`: the
+ * estimate of its `sendMail` JSON without attachments, when the caller has it already): neither
  * `sendMail` nor a draft can carry it, whatever the permissions, since attachments are the only part that can be
  * uploaded separately.
  *
  * @throws MailerError `MESSAGE_INVALID` naming the body.
  */
-export function assertBodyFits(message: NormalizedMessage): void {
-  const bytes = estimateSendMailBytes(message, []);
+export function assertBodyFits(message: NormalizedMessage, bytes: number = estimateSendMailBytes(message, [])): void {
   if (bytes > GRAPH_REQUEST_LIMIT_BYTES) {
     const field = message.body.contentType === 'HTML' ? 'html' : 'text';
     throw invalid(
