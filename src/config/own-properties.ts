@@ -168,5 +168,6 @@ export function readOwnMessage<T>(message: T): T {
  * ```
  */
 export function readOwnOptions<T>(options: T): T {
+  if (options === undefined) return options;
   return ownSnapshot(options, 'options', { code: 'CONFIG_INVALID', fix: 'Pass send options as a plain object: { signal, onProgress }.', deep: () => false });
 }
