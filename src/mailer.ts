@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
@@ -39,6 +38,7 @@ import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
 import type { VerifyOptions, VerifyReport } from './verify/types';
+import { nodeCrypto } from './runtime/node-builtins';
 
 /**
  * Sends mail from a Microsoft 365 mailbox through Microsoft Graph, authenticated with the app registration of the
@@ -175,7 +175,7 @@ export class O365OAuthMailer {
     const attachments = specs && specs.length > 0 ? await resolveAttachments(specs, signal ? { signal } : {}) : [];
     try {
       assertAttachmentSizes(attachments);
-      const clientRequestId = randomUUID();
+      const clientRequestId = nodeCrypto().randomUUID();
       const from: AddressObject = normalized.from ?? { address: this.#config.sender };
       const messageId = normalized.messageId ?? generateMessageId(this.#messageIdDomain(from.address));
       let outcome: GraphOutcome;
@@ -264,7 +264,7 @@ export class O365OAuthMailer {
       method: 'POST',
       path: `${this.#userPath}/sendMail`,
       mime: raw.mime.toString('base64'),
-      clientRequestId: randomUUID(),
+      clientRequestId: nodeCrypto().randomUUID(),
       couldDeliver: true,
       doing: 'sending the mail',
       ...(signal ? { signal } : {}),
@@ -310,7 +310,7 @@ export class O365OAuthMailer {
       .run({
         method: 'GET',
         path: `${this.#userPath}/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&$select=id,internetMessageId,sentDateTime,subject&$top=5`,
-        clientRequestId: randomUUID(),
+        clientRequestId: nodeCrypto().randomUUID(),
         couldDeliver: false,
         doing: 'looking for the mail in Sent Items',
         ...(signal ? { signal } : {}),

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
 import { MailerError } from '../errors/mailer-error';
+import { isNodeReadable } from '../runtime/node-builtins';
 
 /** How {@link ownSnapshot} reports what it refuses. */
 export interface SnapshotOptions {
@@ -41,7 +41,7 @@ function isValueObject(value: object): boolean {
   return (
     ArrayBuffer.isView(value) ||
     value instanceof ArrayBuffer ||
-    value instanceof Readable ||
+    isNodeReadable(value) ||
     (typeof ReadableStream === 'function' && value instanceof ReadableStream) ||
     value instanceof Date ||
     value instanceof URL ||
