@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
 import { createCredential, type Credential } from './auth/credential';
@@ -38,7 +37,7 @@ import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
 import type { VerifyOptions, VerifyReport } from './verify/types';
-import { nodeCrypto } from './runtime/node-builtins';
+import { INSPECT_CUSTOM, nodeCrypto, nodeUtil } from './runtime/node-builtins';
 
 /**
  * Sends mail from a Microsoft 365 mailbox through Microsoft Graph, authenticated with the app registration of the
@@ -359,8 +358,8 @@ export class O365OAuthMailer {
   }
 
   /** A redacted view: `util.inspect(mailer)` shows the settings, never the secret or a token. */
-  [inspect.custom](): string {
-    return `O365OAuthMailer ${inspect(this.toJSON())}`;
+  [INSPECT_CUSTOM](): string {
+    return `O365OAuthMailer ${nodeUtil().inspect(this.toJSON())}`;
   }
 
   /** A redacted view: what `JSON.stringify(mailer)` gives. */

@@ -35,3 +35,14 @@ export function nodeStream(): typeof import('node:stream') {
 export function isNodeReadable(value: unknown): value is import('node:stream').Readable {
   return typeof value === 'object' && value !== null && value instanceof nodeStream().Readable;
 }
+
+/** `node:util` (loaded by Node at start-up already; this skips its ES module facade, which loads more). */
+export function nodeUtil(): typeof import('node:util') {
+  return process.getBuiltinModule('node:util');
+}
+
+/**
+ * `util.inspect.custom`: the method key `util.inspect` calls for a custom view. It is a registered symbol, so this
+ * is the very same symbol, without importing `node:util`.
+ */
+export const INSPECT_CUSTOM: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;

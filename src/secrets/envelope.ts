@@ -1,8 +1,7 @@
 import type { ScryptOptions } from 'node:crypto';
-import { inspect } from 'node:util';
 import { MailerError, wordedError } from '../errors/mailer-error';
 import { Wording } from '../errors/redact';
-import { nodeCrypto } from '../runtime/node-builtins';
+import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
 
 /**
  * The first six bytes of every encrypted file (see {@link EnvelopeCipher} for the layout).
@@ -256,7 +255,7 @@ export class EnvelopeCipher {
   }
 
   /** `util.inspect` shows only the kind and label. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `EnvelopeCipher { label: ${JSON.stringify(this.#label)} }`;
   }
 }

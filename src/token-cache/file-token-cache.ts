@@ -1,8 +1,7 @@
-import { inspect } from 'node:util';
 import { withFileLock, type FileLockOptions } from '../secrets/file-io';
 import { MapFile } from '../secrets/map-file';
 import type { LockableTokenCache } from './lockable';
-import { nodeCrypto } from '../runtime/node-builtins';
+import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
 
 interface Entry {
   value: string;
@@ -112,7 +111,7 @@ export class FileTokenCache implements LockableTokenCache {
   }
 
   /** `util.inspect` shows only the kind and path. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `FileTokenCache { path: ${JSON.stringify(this.#file.path)} }`;
   }
 }

@@ -1,8 +1,7 @@
-import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 import { loadOptionalModule } from '../secrets/optional-module';
 import type { LockableTokenCache } from './lockable';
-import { nodeCrypto } from '../runtime/node-builtins';
+import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
 
 /**
  * The commands {@link RedisTokenCache} sends, as an ioredis client (`new Redis(...)`) offers them.
@@ -297,7 +296,7 @@ export class RedisTokenCache implements LockableTokenCache {
   }
 
   /** `util.inspect` shows only the kind and key prefix. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `RedisTokenCache { keyPrefix: ${JSON.stringify(this.#prefix)} }`;
   }
 }
