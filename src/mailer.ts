@@ -15,7 +15,7 @@ import { unexpected } from './errors/unexpected';
 import { sendViaDraft } from './graph/draft-sender';
 import { GraphApi } from './graph/graph-api';
 import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
-import { sendMime } from './graph/mime-sender';
+import { deliverMime, requireDrafts, sendMime } from './graph/mime-sender';
 import { HttpClient } from './http/http-client';
 import { MsalNetworkModule } from './http/msal-network';
 import { combineObservers, requestLog } from './http/request-log';
@@ -26,6 +26,8 @@ import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './message/g
 import { generateMessageId, normalizeMessageId } from './message/message-id';
 import { MimeComposer } from './message/mime-composer';
 import { MAX_MIME_BYTES } from './message/mime-size';
+import { SEND_PREPARED_MIME, type PreparedMime } from './message/prepared-mime';
+import { attachDataUrls } from './message/data-urls';
 import { assertBodyFits } from './message/input-limits';
 import { normalizeMessage } from './message/normalize';
 import type { NormalizedAttachment } from './message/normalized';
@@ -167,6 +169,7 @@ export class O365OAuthMailer {
     }
     const disableFileAccess = fileAccessOption ?? this.#config.disableFileAccess;
     const normalized = refusing('MESSAGE_INVALID', () => normalizeMessage(message, { disableFileAccess }));
+    if (message.attachDataUrls === true) return this.#send(attachDataUrls({ ...message, attachDataUrls: false }), options);
     const { signal } = options;
     if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
     if (normalized.mimeReasons?.[0] === 'raw') return this.#sendRaw(message, options);
@@ -269,6 +272,43 @@ export class O365OAuthMailer {
       ...(signal ? { signal } : {}),
     });
     return this.#result(raw.recipients, outcome, 'sendMail', 'mime', raw.messageId);
+  }
+
+  /**
+   * Sends a MIME message built by the nodemailer transport (`o365-oauth-mailer/nodemailer`): as one MIME
+   * `sendMail`, or, with `separate` attachments, as a draft created from it with those attachments uploaded, then
+   * `/send`, under the same exactly-once, `DELIVERY_UNKNOWN` and clean-up rules as {@link O365OAuthMailer.send}.
+   *
+   * @internal
+   */
+  [SEND_PREPARED_MIME](prepared: PreparedMime, options: Pick<SendOptions, 'signal' | 'onProgress'> = {}): Promise<SendResult> {
+    return this.#telemetry.send(async () => {
+      try {
+        const { signal } = options;
+        if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
+        assertAttachmentSizes(prepared.separate);
+        if (prepared.separate.length > 0) await requireDrafts(async () => this.#mayUseDrafts(await this.#tokens.getToken(signal ? { signal } : {})), prepared.separate);
+        const { outcome, route } = await deliverMime(
+          {
+            runner: this.#runner,
+            http: this.#http,
+            policy: this.#policy,
+            logger: this.#logger,
+            secrets: () => this.#secrets,
+            userPath: this.#userPath,
+            clientRequestId: nodeCrypto().randomUUID(),
+            ...(signal ? { signal } : {}),
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          },
+          prepared.mime,
+          prepared.separate,
+          prepared.messageId,
+        );
+        return this.#result(prepared.recipients, outcome, route, 'mime', prepared.messageId);
+      } catch (error) {
+        throw unexpected(error, 'sending', this.#secrets);
+      }
+    });
   }
 
   #result(accepted: string[], outcome: GraphOutcome, route: SendResult['route'], format: SendResult['format'], messageId: string): SendResult {

@@ -1,5 +1,6 @@
 import { catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
+import { callUserCode, describeError, TIMED_OUT } from '../reliability/user-code';
 import type { Credential, CredentialExpiry, CredentialHooks } from './credential';
 import { createMsalApp, type MsalAppOptions, type TokenClient } from './msal-app';
 import { nodeFsPromises } from '../runtime/node-builtins';
@@ -57,21 +58,15 @@ export class AssertionCredential implements Credential {
     } else if (typeof source.assertion === 'string') {
       value = source.assertion;
     } else {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const fn = source.assertion;
-        value = await Promise.race([
-          Promise.resolve().then(fn),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`it did not return within ${this.#timeoutMs} ms (timeoutMs)`)), this.#timeoutMs);
-            timer.unref?.();
-          }),
-        ]);
+        // The caller's function goes through the same guard as every other piece of user code: a synchronous throw,
+        // a rejection or a hang (bounded by timeoutMs) is CREDENTIAL_UNAVAILABLE, before any token request.
+        value = await callUserCode(source.assertion, this.#timeoutMs);
       } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        throw unavailable(`The clientAssertion function failed: ${detail}. No token was requested and nothing was sent.`, FUNCTION_FIX, error);
-      } finally {
-        clearTimeout(timer);
+        throw unavailable(`The clientAssertion function failed: ${describeError(error)}. No token was requested and nothing was sent.`, FUNCTION_FIX, error);
+      }
+      if (value === TIMED_OUT) {
+        throw unavailable(`The clientAssertion function failed: it did not return within ${this.#timeoutMs} ms (timeoutMs). No token was requested and nothing was sent.`, FUNCTION_FIX);
       }
     }
     if (typeof value !== 'string' || value.trim().split('.').length !== 3) {

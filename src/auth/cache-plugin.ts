@@ -1,4 +1,5 @@
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+import { callUser as call, TIMED_OUT, within } from '../reliability/user-code';
 import { withTokenCacheLock } from '../token-cache/lockable';
 import type { TokenCache } from '../token-cache/token-cache';
 import { INSPECT_CUSTOM } from '../runtime/node-builtins';
@@ -37,29 +38,6 @@ export interface CachePluginOptions {
 /** The external cache did not answer in time. */
 class CacheTimeoutError extends Error {
   override readonly name = 'CacheTimeoutError';
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-/** `promise`, or {@link TIMED_OUT} after `ms`; the timer never outlives the race. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  if (!Number.isFinite(ms)) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Calls user code so that a synchronous throw becomes a rejection. */
-function call<T>(fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { MailerError } from '../errors/mailer-error';
+import { describeError } from '../reliability/user-code';
 import { isNodeReadable } from '../runtime/node-builtins';
 
 /** How {@link ownSnapshot} reports what it refuses. */
@@ -15,14 +16,6 @@ export interface SnapshotOptions {
 }
 
 const MAX_DEPTH = 12;
-
-function describeError(error: unknown): string {
-  try {
-    return String((error as Error)?.message ?? error);
-  } catch {
-    return 'an error that cannot be printed';
-  }
-}
 
 /** The refusal of the value at `field`. */
 function refusal(options: SnapshotOptions, field: string, problem: string): MailerError {

@@ -3,6 +3,7 @@ import type { EmulatorContext, RouteRequest } from './context';
 import type { MailboxRecord } from './directory';
 import { GRAPH_MESSAGES, graphError, graphHeaders, type GraphIds } from './graph-errors';
 import { emptyReply, header, jsonReply, readBody, type Reply } from './http-io';
+import { matchesFilter, parseMessageFilter, readExtendedProperties, type MessageFilter } from './extended-properties';
 import { isMimeRequest } from './mime-message';
 import { dotnetTimestamp, newItemId, newOpaqueToken } from './ids';
 import type { DraftAttachment, DraftRecord } from './mail-store';
@@ -234,8 +235,12 @@ async function act(ctx: EmulatorContext, request: RouteRequest, route: Route, ma
       return emptyReply(202);
     }
     case 'createDraft': {
-      const parsed = isMimeRequest(header(request.req, 'content-type')) ? await ctx.mime.read(body) : parseDraft(body);
+      const mime = isMimeRequest(header(request.req, 'content-type'));
+      const parsed = mime ? await ctx.mime.read(body) : parseDraft(body);
       if (!parsed.ok) return problemReply(ids, parsed.problem);
+      // A MIME body carries no Graph properties: extended properties come only with JSON.
+      const properties = mime ? { ok: true as const, value: [] } : readExtendedProperties(JSON.parse(body.toString('utf8')));
+      if (!properties.ok) return problemReply(ids, properties.problem);
       const { attachments, ...message } = parsed.value;
       const changeKey = newOpaqueToken().slice(0, 28);
       const draft: DraftRecord = {
@@ -248,6 +253,7 @@ async function act(ctx: EmulatorContext, request: RouteRequest, route: Route, ma
         attachments: attachments.map(toDraftAttachment),
         createdAt: new Date(),
         changeKey,
+        ...(properties.value.length > 0 ? { extendedProperties: properties.value } : {}),
       };
       if (attachmentBytes(draft) > ctx.limits.maxMessageBytes) return tooBig();
       ctx.store.drafts.set(draft.id, draft);
@@ -365,30 +371,41 @@ function capture(
   });
 }
 
-/** `internetMessageId eq '<id>'`, the one `$filter` the emulator understands on a folder listing. */
-const MESSAGE_ID_FILTER = /^\s*internetMessageId\s+eq\s+'((?:[^']|'')*)'\s*$/i;
-
 /**
  * `GET /users/{u}/mailFolders/{folder}/messages`: Sent Items (`sentitems`) holds the mail sent with
- * `saveToSentItems` (and every sent draft); other folders are empty. Supports `$filter=internetMessageId eq '…'`
- * and `$top`; `$select` is accepted and ignored (the basic properties are always returned).
+ * `saveToSentItems` (and every sent draft), Drafts (`drafts`) the drafts not yet sent or deleted; other folders are
+ * empty. Supports `$filter=internetMessageId eq '…'` and
+ * `$filter=singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')` (any other filter: 400
+ * ErrorInvalidUrlQueryFilter), and `$top`; `$select` is accepted and ignored (the basic properties are always returned).
  */
 function listFolderMessages(ctx: EmulatorContext, request: RouteRequest, mailbox: MailboxRecord, folder: string): Reply {
   const ids = request.ids;
   const known = ['sentitems', 'inbox', 'drafts', 'deleteditems', 'outbox', 'archive', 'junkemail'];
   if (!known.includes(folder)) return graphError(ids, 404, 'ErrorInvalidIdMalformed', 'Id is malformed.');
-  const filter = request.query.get('$filter');
-  let wanted: string | undefined;
-  if (filter !== null) {
-    const match = MESSAGE_ID_FILTER.exec(filter);
-    if (!match) return graphError(ids, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
-    wanted = match[1]!.replace(/''/g, "'");
+  const filterText = request.query.get('$filter');
+  let filter: MessageFilter | undefined;
+  if (filterText !== null) {
+    filter = parseMessageFilter(filterText);
+    if (!filter) return graphError(ids, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
   }
   const top = Number(request.query.get('$top') ?? '10');
+  const limit = Math.max(1, Math.min(1000, Number.isFinite(top) ? top : 10));
+  const context = `${ctx.url}/v1.0/$metadata#users('${odataUser(mailbox)}')/mailFolders('${folder}')/messages`;
+  if (folder === 'drafts') {
+    const drafts = [...ctx.store.drafts.values()]
+      .filter((d) => d.mailboxId === mailbox.id)
+      .filter((d) => filter === undefined || matchesFilter(filter, { ...(d.message.messageId !== undefined ? { messageId: d.message.messageId } : {}), ...(d.extendedProperties ? { extendedProperties: d.extendedProperties } : {}) }))
+      .slice(0, limit)
+      .map((d) => {
+        const { '@odata.context': _ignored, ...rest } = messageResource(ctx, mailbox, d);
+        return rest;
+      });
+    return jsonReply(200, { '@odata.context': context, value: drafts });
+  }
   const sent = folder === 'sentitems' ? ctx.store.messages.filter((m) => m.mailbox === mailbox.address && m.saveToSentItems) : [];
   const value = sent
-    .filter((m) => wanted === undefined || m.messageId === wanted)
-    .slice(-Math.max(1, Math.min(1000, Number.isFinite(top) ? top : 10)))
+    .filter((m) => filter === undefined || (filter.kind === 'internetMessageId' && matchesFilter(filter, { messageId: m.messageId })))
+    .slice(-limit)
     .map((m) => ({
       id: m.id,
       createdDateTime: m.receivedAt.toISOString().slice(0, 19) + 'Z',
@@ -398,5 +415,5 @@ function listFolderMessages(ctx: EmulatorContext, request: RouteRequest, mailbox
       parentFolderId: 'SentItems',
       isDraft: false,
     }));
-  return jsonReply(200, { '@odata.context': `${ctx.url}/v1.0/$metadata#users('${odataUser(mailbox)}')/mailFolders('${folder}')/messages`, value });
+  return jsonReply(200, { '@odata.context': context, value });
 }

@@ -21,6 +21,8 @@ export interface DraftRecord {
   attachments: DraftAttachment[];
   createdAt: Date;
   changeKey: string;
+  /** The single-value extended properties given when the draft was created (`{ id, value }`). */
+  extendedProperties?: Array<{ id: string; value: string }>;
 }
 
 /** An upload session for a large attachment of a draft. */

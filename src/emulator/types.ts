@@ -326,8 +326,9 @@ export interface ServerErrorFaultOptions extends EmulatorFaultOptions {
   /** `Retry-After` seconds to send (503 only). @default none */
   retryAfterSeconds?: number;
   /**
-   * Process the request first (a sendMail is delivered), then answer 503/504: the ambiguous failure that makes
-   * retried sends deliver twice. Only successful requests are affected. @default false
+   * Process the request first (a sendMail is delivered, a draft is created), then answer 503/504: the ambiguous
+   * failure that makes retried sends deliver twice, or leaves an orphan draft behind a retried create-draft
+   * (`match: (r) => r.method === 'POST' && /\/messages$/.test(r.path)`). Only successful requests are affected. @default false
    */
   deliver?: boolean;
 }
@@ -346,7 +347,11 @@ export interface EmulatorFaults {
   unavailable(n?: number, options?: ServerErrorFaultOptions): void;
   /** Next `n` matching requests get 504. */
   gatewayTimeout(n?: number, options?: ServerErrorFaultOptions): void;
-  /** Next `n` accepted sendMail / `/send` requests are delivered, then the socket is destroyed before any response. */
+  /**
+   * Next `n` accepted sendMail / `/send` requests are delivered, then the socket is destroyed before any response.
+   * With a `match` it applies to any successful request: a create-draft (`POST …/messages`) then makes the draft
+   * and drops the connection, so the client never learns its id.
+   */
   dropAfterAccept(n?: number, options?: EmulatorFaultOptions): void;
   /** Next `n` matching requests are never answered (until `close()` or `reset()`). */
   hang(n?: number, options?: EmulatorFaultOptions): void;

@@ -50,6 +50,13 @@ export interface GraphRunnerOptions {
 const maybeDelivered = new WeakSet<MailerError>();
 /** Graph's own error code (e.g. `ErrorItemNotFound`) of errors made from a Graph answer. */
 const graphCodes = new WeakMap<MailerError, string>();
+/** Errors from a transport failure before the request was written: Graph provably never saw it. */
+const neverSent = new WeakSet<MailerError>();
+
+/** True when `err` came from a connection failure before the request was written: Graph cannot have acted on it. */
+export function provablyNotSent(err: unknown): boolean {
+  return err instanceof MailerError && neverSent.has(err);
+}
 
 /**
  * True when `err` came from a request that can deliver mail (sendMail, a draft's /send) after it may have reached
@@ -144,7 +151,10 @@ export class GraphRunner {
           continue;
         }
         const init = { ...fromTransport({ failure: err.failure, detail: err.message, doing: op.doing, couldDeliver: op.couldDeliver, ...(err.proxy !== undefined ? { proxy: err.proxy } : {}) }), cause: err };
-        throw init.code === 'DELIVERY_UNKNOWN' ? this.#maybeDelivered(init) : this.#error(init);
+        if (init.code === 'DELIVERY_UNKNOWN') throw this.#maybeDelivered(init);
+        const error = this.#error(init);
+        if (err.notSent) neverSent.add(error);
+        throw error;
       }
       if (reply.status >= 300 && reply.status < 400) {
         throw this.#error(fromRedirect(reply.status, reply.headers.get('location'), op.doing, op.couldDeliver));

@@ -33,7 +33,7 @@ function movable(input: MimeSendOptions['input'], i: number): boolean {
   return spec !== undefined && (spec.raw === undefined || spec.raw === null) && spec.headers === undefined && spec.contentDisposition === undefined;
 }
 
-function tooLarge(message: string): MailerError {
+export function tooLarge(message: string): MailerError {
   return new MailerError({
     code: 'ATTACHMENT_TOO_LARGE',
     message,
@@ -66,23 +66,51 @@ export async function sendMime(o: MimeSendOptions): Promise<{ outcome: GraphOutc
         `The message needs MIME, and the parts that must stay in it (bodies, raw parts, attachments with their own headers or disposition) come to about ${(estimate / 1024 / 1024).toFixed(1)} MiB; Microsoft Graph takes at most about 3 MB of MIME in one request. Nothing was sent.`,
       );
     }
-    if (!(await o.mayUseDrafts())) {
-      const bytes = input.attachments.reduce((sum, a) => sum + a.size, 0);
-      throw new MailerError({
-        code: 'ATTACHMENT_TOO_LARGE',
-        message: `The message with ${input.attachments.length} attachment(s) of ${(bytes / 1024 / 1024).toFixed(1)} MiB is over Microsoft Graph's 4 MB request limit, and the app has no Mail.ReadWrite permission for the large-attachment route. Nothing was sent.`,
-        step: 2,
-        fix: 'Grant the app the Microsoft Graph application permission Mail.ReadWrite as well (steps 2 and 3) to send attachments up to 150 MB, or send smaller files.',
-      });
-    }
+    await requireDrafts(o.mayUseDrafts, input.attachments);
   }
   const mime = await o.composer.compose({ ...input, omit });
   if (mime.length > MAX_MIME_BYTES) {
     throw tooLarge(`The message's MIME is ${mime.length} bytes; Microsoft Graph takes at most about 3 MB of MIME in one request. Nothing was sent.`);
   }
+  const separate: NormalizedAttachment[] = [...omit].sort((a, b) => a - b).map((i) => input.attachments[i] as NormalizedAttachment);
+  return deliverMime(o, mime, separate, input.messageId);
+}
+
+/**
+ * Refuses, before anything is sent, a message that needs the draft route when the app may not create drafts.
+ *
+ * @throws MailerError `ATTACHMENT_TOO_LARGE` (step 2) without Mail.ReadWrite.
+ */
+export async function requireDrafts(mayUseDrafts: () => Promise<boolean>, attachments: readonly Pick<NormalizedAttachment, 'size'>[]): Promise<void> {
+  if (await mayUseDrafts()) return;
+  const bytes = attachments.reduce((sum, a) => sum + a.size, 0);
+  throw new MailerError({
+    code: 'ATTACHMENT_TOO_LARGE',
+    message: `The message with ${attachments.length} attachment(s) of ${(bytes / 1024 / 1024).toFixed(1)} MiB is over Microsoft Graph's 4 MB request limit, and the app has no Mail.ReadWrite permission for the large-attachment route. Nothing was sent.`,
+    step: 2,
+    fix: 'Grant the app the Microsoft Graph application permission Mail.ReadWrite as well (steps 2 and 3) to send attachments up to 150 MB, or send smaller files.',
+  });
+}
+
+/** What {@link deliverMime} needs: {@link MimeSendOptions} without the message. */
+export type MimeDeliveryOptions = Omit<MimeSendOptions, 'composer' | 'input' | 'mayUseDrafts'>;
+
+/**
+ * Sends a built MIME message (at most {@link MAX_MIME_BYTES}): as one `sendMail` when `separate` is empty, else as a
+ * draft created from it, to which the `separate` attachments are added (streamed through upload sessions when
+ * large) before `/send`, with the draft route's exactly-once and clean-up rules (`messageId`, the one in `mime`,
+ * finds the draft when its creation got no clear answer). The caller has checked that the app may create drafts
+ * ({@link requireDrafts}).
+ */
+export async function deliverMime(
+  o: MimeDeliveryOptions,
+  mime: Buffer,
+  separate: readonly NormalizedAttachment[],
+  messageId: string,
+): Promise<{ outcome: GraphOutcome; route: 'sendMail' | 'draft' }> {
   const body = mime.toString('base64');
   const signal = o.signal ? { signal: o.signal } : {};
-  if (omit.size === 0) {
+  if (separate.length === 0) {
     const outcome = await o.runner.run({
       method: 'POST',
       path: `${o.userPath}/sendMail`,
@@ -94,7 +122,6 @@ export async function sendMime(o: MimeSendOptions): Promise<{ outcome: GraphOutc
     });
     return { outcome, route: 'sendMail' };
   }
-  const separate: NormalizedAttachment[] = [...omit].sort((a, b) => a - b).map((i) => input.attachments[i] as NormalizedAttachment);
   const outcome = await sendViaDraft({
     runner: o.runner,
     http: o.http,
@@ -103,6 +130,7 @@ export async function sendMime(o: MimeSendOptions): Promise<{ outcome: GraphOutc
     secrets: o.secrets,
     userPath: o.userPath,
     mime: body,
+    messageId,
     attachments: separate,
     clientRequestId: o.clientRequestId,
     ...signal,

@@ -1,5 +1,5 @@
 import type { Logger } from '../config/types';
-import { fromTransport, catalogued } from '../errors/catalogue';
+import { fromRedirect, fromTransport, catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import { safeUrl } from '../errors/redact';
 import { parseJson, type HttpClient } from '../http/http-client';
@@ -76,6 +76,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
     let status: number;
     let body: unknown;
     let retryAfter: string | null = null;
+    let retryLocation: string | null = null;
     let chunk: Uint8Array;
     try {
       chunk = await buffer.read(attachment, offset, end);
@@ -110,6 +111,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       status = res.status;
       body = parseJson(res.text);
       retryAfter = res.headers.get('retry-after');
+      retryLocation = res.headers.get('location');
     } catch (err) {
       buffer.abandon();
       if (!(err instanceof TransportError)) throw err;
@@ -146,6 +148,11 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       advance(total);
       return;
     }
+    if (status >= 300 && status < 400) {
+      // A redirect is never followed (the chunk would go to another host), nor retried: something between this
+      // server and Outlook answered in its place. The caller deletes the draft.
+      throw new MailerError(fromRedirect(status, retryLocation, `uploading ${attachment.name}`, false), options.secrets);
+    }
     const resumable = status === 416 || status === 429 || status >= 500;
     if (!resumable || retries >= policy.maxRetries) {
       const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
@@ -169,7 +176,7 @@ async function sessionOffset(options: UploadOptions): Promise<number | undefined
     const res = await inSlot(options, () =>
       options.http.request({ method: 'GET', url: options.uploadUrl, ...(options.signal ? { signal: options.signal } : {}) }),
     );
-    return res.status < 400 ? nextOffset(parseJson(res.text), options.attachment.size) : undefined;
+    return res.status >= 200 && res.status < 300 ? nextOffset(parseJson(res.text), options.attachment.size) : undefined;
   } catch {
     return undefined;
   }

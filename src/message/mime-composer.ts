@@ -78,6 +78,9 @@ export class MimeComposer {
     if (m.sender !== undefined && m.sender !== null) data['sender'] = m.sender;
     if (typeof m.text === 'string') data['text'] = m.text;
     if (typeof m.html === 'string') data['html'] = m.html;
+    if (typeof m.watchHtml === 'string') data['watchHtml'] = m.watchHtml;
+    if (m.textEncoding) data['textEncoding'] = m.textEncoding;
+    if (typeof m.xMailer === 'string') data['xMailer'] = m.xMailer;
     if (m.alternatives) data['alternatives'] = m.alternatives.map((a) => ({ ...a }));
     if (m.icalEvent) data['icalEvent'] = { ...m.icalEvent };
     if (m.date !== undefined && m.date !== null) data['date'] = new Date(m.date);

@@ -129,7 +129,7 @@ export function checkMimeFields(
   const reasons: string[] = [];
   const out: { reasons: string[]; messageId?: string; inReplyTo?: string; references?: string[] } = { reasons };
   if (present('raw')) {
-    const other = Object.keys(m).find((k) => k !== 'raw' && k !== 'disableFileAccess' && present(k));
+    const other = Object.keys(m).find((k) => k !== 'raw' && k !== 'disableFileAccess' && k !== 'disableUrlAccess' && present(k));
     if (other !== undefined) {
       throw invalid(other, 'is given together with raw; raw is the whole message, so this field would be ignored.', `Put ${other} into the raw message itself, or build the message from fields without raw.`);
     }
@@ -164,5 +164,25 @@ export function checkMimeFields(
     if (Object.keys(m['list'] as object).length > 0) reasons.push('list');
   }
   if (present('sender')) reasons.push('sender');
+  if (present('watchHtml')) {
+    if (typeof m['watchHtml'] !== 'string') throw invalid('watchHtml', `must be a string, not ${describeValue(m['watchHtml'])}.`, 'Give watchHtml as a string of HTML.');
+    reasons.push('watchHtml');
+  }
+  if (present('textEncoding')) {
+    if (m['textEncoding'] !== 'quoted-printable' && m['textEncoding'] !== 'base64') {
+      throw invalid('textEncoding', `must be 'quoted-printable' or 'base64', not ${describeValue(m['textEncoding'])}.`, "Set textEncoding to 'quoted-printable' or 'base64', or leave it out.");
+    }
+    reasons.push('textEncoding');
+  }
+  if (present('xMailer') && m['xMailer'] !== false) {
+    const x = m['xMailer'];
+    if (typeof x !== 'string' || x.trim() === '' || hasControlChar(x)) {
+      throw invalid('xMailer', `must be one line of text or false, not ${describeValue(x)}.`, "Give xMailer as the software's name, e.g. 'Shop 2.1', or false for no X-Mailer header.");
+    }
+    reasons.push('xMailer');
+  }
+  for (const flag of ['attachDataUrls', 'disableUrlAccess']) {
+    if (present(flag) && typeof m[flag] !== 'boolean') throw invalid(flag, `must be true or false, not ${describeValue(m[flag])}.`, `Set ${flag} to true or false, or leave it out.`);
+  }
   return out;
 }

@@ -29,7 +29,7 @@ function textBytes(value: unknown): number {
  */
 export function estimateMimeBytes(message: MailMessage, attachments: readonly NormalizedAttachment[], omit: ReadonlySet<number> = new Set()): number {
   let bytes = MIME_OVERHEAD_BYTES;
-  bytes += 3 * (textBytes(message.text) + textBytes(message.html) + textBytes(message.subject));
+  bytes += 3 * (textBytes(message.text) + textBytes(message.html) + textBytes(message.watchHtml) + textBytes(message.subject));
   for (const alt of message.alternatives ?? []) bytes += 3 * textBytes(alt.content);
   if (message.icalEvent) bytes += message.icalEvent.path !== undefined ? 256 * 1024 : 6 * textBytes(message.icalEvent.content);
   for (const h of Object.entries(message.headers ?? {})) bytes += 3 * JSON.stringify(h).length;

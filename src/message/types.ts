@@ -126,6 +126,29 @@ export interface MailMessage {
   text?: string;
   /** HTML body. */
   html?: string;
+  /**
+   * An Apple Watch body (`text/watch-html`), one more part of `multipart/alternative` as nodemailer writes it.
+   * Sends the message as MIME.
+   */
+  watchHtml?: string;
+  /**
+   * Turn `data:` images in `html` (`<img src="data:image/png;base64,…">`) into inline attachments referenced by
+   * `cid:`, as nodemailer does: many mail clients do not show data: images. Works on both routes (JSON carries
+   * inline attachments). @default false
+   */
+  attachDataUrls?: boolean;
+  /**
+   * The Content-Transfer-Encoding of the text parts: `'quoted-printable'` or `'base64'`.
+   * Sends the message as MIME. @default nodemailer's choice (quoted-printable for mostly ASCII text)
+   */
+  textEncoding?: 'quoted-printable' | 'base64';
+  /** An `X-Mailer` header naming the sending software; `false` (the default) writes none. Sends the message as MIME. */
+  xMailer?: string | false;
+  /**
+   * nodemailer's switch against fetching URLs while building the message. Accepted for compatibility; this library
+   * never fetches a URL (`href` is refused), so it is always on. @default true
+   */
+  disableUrlAccess?: boolean;
   /** More bodies in other formats, each one more part of `multipart/alternative`. Sends the message as MIME. */
   alternatives?: AlternativeBody[];
   /** A calendar invitation (`text/calendar`). Sends the message as MIME. */

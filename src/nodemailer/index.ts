@@ -17,7 +17,14 @@ import type { Readable } from 'node:stream';
 import type { O365OAuthMailerConfig } from '../config/types';
 import { MailerError } from '../errors/mailer-error';
 import { O365OAuthMailer } from '../mailer';
+import { REFUSED_MESSAGE_FIELDS } from '../message/fields';
+import { SEND_PREPARED_MIME, type PreparedMime } from '../message/prepared-mime';
 import type { SendResult } from '../message/types';
+import { invalid } from '../message/validation';
+import { splitCompiled, type CompiledNode } from './compiled-message';
+import { transportError } from './transport-error';
+
+export type { TransportError, TransportErrorFields } from './transport-error';
 import { version as PACKAGE_VERSION } from '../../package.json';
 
 /** The part of nodemailer's `MailMessage` the transport reads: the compiled message and its data. */
@@ -59,7 +66,7 @@ export interface GraphTransport {
   readonly supportsAbortSignal: true;
   /** The mailer that sends. */
   readonly graphMailer: O365OAuthMailer;
-  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph. */
+  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph; over about 3 MB through a draft with upload sessions. */
   send(mail: NodemailerMail, callback: (err: Error | null, info?: GraphSentMessageInfo) => void): void;
   /**
    * Runs the mailer's `verify()`: resolves `true`, or rejects with the `MailerError` of the first failing check
@@ -70,21 +77,11 @@ export interface GraphTransport {
   close(): void;
 }
 
-/** Fields nodemailer takes that Graph cannot carry: refused, as `send()` refuses them. */
-const REFUSED: Readonly<Record<string, string>> = {
-  envelope: 'envelope is an SMTP envelope; Microsoft Graph takes the recipients from the message itself.',
-  dsn: 'dsn asks for SMTP delivery status notifications, which Microsoft Graph cannot request.',
-  amp: 'amp is an AMP for Email body, which Exchange Online does not deliver.',
-};
-
-function readAll(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
-    stream.once('error', reject);
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
+/**
+ * Fields of nodemailer's message that Graph cannot carry, refused as `send()` refuses them. Other fields are left to
+ * nodemailer and its plugins (a template plugin's `template` and `context`, for example), as with SMTP.
+ */
+const REFUSED = ['envelope', 'dsn', 'amp', 'dkim'] as const;
 
 /**
  * Creates a nodemailer transport that sends through Microsoft Graph with the library's mailer: give the mailer's
@@ -92,9 +89,10 @@ function readAll(stream: Readable): Promise<Buffer> {
  *
  * `transporter.sendMail(mail)` resolves to `{ messageId, envelope, accepted, rejected, pending, response }`; it
  * sends the message nodemailer compiled, so `compile` and `stream` plugins, templates and DKIM apply. Errors are
- * `MailerError`s (`code`, `step`, `fix`). `envelope`, `dsn` and `amp` are refused: Graph cannot carry them.
- * The compiled message goes as one MIME `sendMail`, so it must fit Graph's request (about 3 MB of MIME); send
- * larger attachments with `mailer.send()`, which streams them through upload sessions.
+ * `MailerError`s (`code`, `step`, `fix`). `envelope`, `dsn`, `amp` and `dkim` are refused: Graph cannot carry them.
+ * A compiled message up to about 3 MB goes as one MIME `sendMail`; a larger one (needs Mail.ReadWrite) goes as a
+ * draft created from the compiled MIME without its largest plain attachments, which are streamed through upload
+ * sessions (files are never read whole, streams over 3 MiB are spooled to a 0600 temp file), then `/send`.
  *
  * @throws MailerError `CONFIG_INVALID` when the config is invalid.
  */
@@ -111,17 +109,24 @@ export function createGraphTransport(configOrMailer: O365OAuthMailerConfig | O36
     send(mail, callback) {
       void (async () => {
         const data = mail.data as Record<string, unknown>;
-        for (const [field, why] of Object.entries(REFUSED)) {
-          if (data[field] !== undefined && data[field] !== null) {
-            throw new MailerError({ code: 'MESSAGE_INVALID', message: why, fix: `Remove ${field} from the message; see docs/coming-from-nodemailer.md.` });
+        for (const field of REFUSED) {
+          const refused = REFUSED_MESSAGE_FIELDS[field];
+          if (data[field] !== undefined && data[field] !== null && data[field] !== false && refused) {
+            throw invalid(field, refused.why, `${refused.fix} See docs/coming-from-nodemailer.md.`);
           }
         }
         // SMTP carries Bcc in the envelope only; Graph delivers to the Bcc header and removes it.
         mail.message.keepBcc = true;
         const envelope = mail.message.getEnvelope();
-        const raw = await readAll(mail.message.createReadStream());
         const signal = data['signal'] instanceof AbortSignal ? (data['signal'] as AbortSignal) : undefined;
-        const result = await mailer.send({ raw }, signal ? { signal } : {});
+        const split = await splitCompiled(mail.message as unknown as CompiledNode, signal);
+        let result: SendResult;
+        try {
+          const prepared: PreparedMime = { mime: split.mime, recipients: envelope.to, messageId: mail.message.messageId(), separate: split.separate };
+          result = await mailer[SEND_PREPARED_MIME](prepared, signal ? { signal } : {});
+        } finally {
+          await split.dispose();
+        }
         return {
           messageId: result.messageId,
           envelope,
@@ -133,7 +138,7 @@ export function createGraphTransport(configOrMailer: O365OAuthMailerConfig | O36
         } satisfies GraphSentMessageInfo;
       })().then(
         (info) => callback(null, info),
-        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => callback(transportError(err)),
       );
     },
     verify(callback) {
@@ -148,6 +153,8 @@ export function createGraphTransport(configOrMailer: O365OAuthMailerConfig | O36
           });
         }
         return true as const;
+      }).catch((err: unknown) => {
+        throw transportError(err);
       });
       if (!callback) return promise;
       promise.then(

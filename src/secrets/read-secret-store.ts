@@ -1,4 +1,5 @@
 import { MailerError } from '../errors/mailer-error';
+import { callUserCode, describeError, TIMED_OUT } from '../reliability/user-code';
 import type { SecretStore } from './secret-store';
 
 /**
@@ -13,34 +14,26 @@ import type { SecretStore } from './secret-store';
  * ```
  */
 export async function readSecretStore(store: SecretStore, name: string, timeoutMs: number): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new MailerError({
-            code: 'TIMEOUT',
-            message: `The secret store did not answer within ${timeoutMs} ms when asked for "${name}". Nothing was sent.`,
-            fix: 'Check the secret store (a keyring that waits for an unlock prompt, a file on a hung network share, your own store\'s backend), then try again.',
-            retriable: true,
-          }),
-        ),
-      timeoutMs,
-    );
-  });
+  let value: unknown;
   try {
-    const value: unknown = await Promise.race([Promise.resolve().then(() => store.get(name)), timedOut]);
-    return typeof value === 'string' ? value : undefined;
+    value = await callUserCode(() => store.get(name), timeoutMs);
   } catch (error) {
     if (error instanceof MailerError) throw error;
     throw new MailerError({
       code: 'SECRET_STORE_LOCKED',
       step: 5,
-      message: `The secret store failed when asked for "${name}": ${String((error as Error)?.message ?? error)}. Nothing was sent.`,
+      message: `The secret store failed when asked for "${name}": ${describeError(error)}. Nothing was sent.`,
       fix: 'Check the secret store the mailer was given (its backend, its permissions), or store the secret again with `o365-mailer secret set`.',
       cause: error,
     });
-  } finally {
-    clearTimeout(timer);
   }
+  if (value === TIMED_OUT) {
+    throw new MailerError({
+      code: 'TIMEOUT',
+      message: `The secret store did not answer within ${timeoutMs} ms when asked for "${name}". Nothing was sent.`,
+      fix: 'Check the secret store (a keyring that waits for an unlock prompt, a file on a hung network share, your own store\'s backend), then try again.',
+      retriable: true,
+    });
+  }
+  return typeof value === 'string' ? value : undefined;
 }

@@ -23,6 +23,22 @@ describe('AssertionCredential.next()', () => {
     await expect(credential.next()).rejects.toMatchObject({ code: 'CREDENTIAL_UNAVAILABLE', message: expect.stringMatching(/did not return within 50 ms \(timeoutMs\)/) });
   });
 
+  it('attack: a thrown value that refuses to be printed, or a thenable whose `then` throws, is still CREDENTIAL_UNAVAILABLE', async () => {
+    const unprintable = {
+      get message(): string {
+        throw new Error('message getter');
+      },
+      toString(): string {
+        throw new Error('toString');
+      },
+    };
+    const throwsIt = new AssertionCredential({ assertion: () => { throw unprintable; } }, { protect: () => undefined });
+    await expect(throwsIt.next()).rejects.toMatchObject({ code: 'CREDENTIAL_UNAVAILABLE', message: expect.stringMatching(/failed: an error that cannot be printed\./) });
+    const badThenable = new Proxy({}, { get: (_t, key) => { if (key === 'then') throw new Error('then trap'); return undefined; } });
+    const thenable = new AssertionCredential({ assertion: () => badThenable as unknown as string }, { protect: () => undefined });
+    await expect(thenable.next()).rejects.toMatchObject({ code: 'CREDENTIAL_UNAVAILABLE', message: expect.stringMatching(/failed: then trap\./) });
+  });
+
   it('a non-string is named by its kind', async () => {
     const credential = new AssertionCredential({ assertion: () => null as unknown as string }, { protect: () => undefined });
     await expect(credential.next()).rejects.toMatchObject({ code: 'CREDENTIAL_UNAVAILABLE', message: expect.stringMatching(/gave a null instead of a signed JWT/) });

@@ -90,7 +90,17 @@ describe('redirects are never followed', () => {
     const err = (await rejectionOf(mailer.send({ ...mail, attachments: [{ filename: 'big.bin', content: Buffer.alloc(5 * 1024 * 1024, 1) }] }))) as MailerError;
     expect(err).toBeInstanceOf(MailerError);
     expect(err.message).toMatch(/HTTP 307/);
+    // A redirect, named as such (NETWORK with the redirect's host and a fix about what answered in Outlook's place), not UNKNOWN.
+    expect(err.code).toBe('NETWORK');
+    expect(err.retriable).toBe(true);
+    expect(err.message).toContain(`uploading big.bin, the server answered HTTP 307, a redirect to ${evil.origin}`);
+    expect(err.message).toContain('nothing was sent');
+    expect(err.fix).toMatch(/proxy, firewall or captive portal/);
+    expect(JSON.stringify({ ...err.toJSON(), stack: err.stack })).not.toContain('t0k3n');
     expect(evil.received).toHaveLength(0);
+    // One PUT: neither followed nor retried; then the draft is deleted and never sent.
+    expect(upload.received.filter((r) => r.method === 'PUT')).toHaveLength(1);
     expect(deletes).toHaveLength(1);
+    expect(graph.received.filter((r) => r.path.endsWith('/send'))).toEqual([]);
   });
 });

@@ -64,6 +64,20 @@ describe('clientAssertion', () => {
     expect(emulator.tokenRequests).toBe(0);
     expect(emulator.messages).toEqual([]);
   });
+
+  it('attack: a function that never settles cannot hang send(): CREDENTIAL_UNAVAILABLE after timeoutMs, no token request', async () => {
+    let calls = 0;
+    const hanging = () => {
+      calls++;
+      return new Promise<string>(() => undefined);
+    };
+    const err = await failure(withMailer({ clientAssertion: hanging, timeoutMs: 300 }, (m) => m.send({ to: 'qa@contoso.com', text: 'x' })));
+    expect(err).toBeInstanceOf(MailerError);
+    expect(err).toMatchObject({ code: 'CREDENTIAL_UNAVAILABLE', step: 5, message: expect.stringMatching(/did not return within 300 ms \(timeoutMs\)/) });
+    expect(calls).toBe(1);
+    expect(emulator.tokenRequests).toBe(0);
+    expect(emulator.messages).toEqual([]);
+  });
 });
 
 describe('federatedTokenFile', () => {

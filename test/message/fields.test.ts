@@ -27,6 +27,19 @@ describe('strict fields: nothing is silently dropped', () => {
     [{ to: 'a@x.com', dkim: {} }, 'dkim', /DKIM/],
     [{ to: 'a@x.com', attachments: [{ filename: 'a.pdf', href: 'http://169.254.169.254/' }] }, 'attachments[0].href', /fetch any address/],
     [{ to: 'a@x.com', icalEvent: { href: 'http://x.example/a.ics' } }, 'icalEvent.href', /download a URL/],
+    [{ to: 'a@x.com', otp: { code: '1' } }, 'otp', /OTP-Token/],
+    [{ to: 'a@x.com', encoding: 'base64' }, 'encoding', /ambiguous/],
+    [{ to: 'a@x.com', newline: 'unix' }, 'newline', /CRLF/],
+    [{ to: 'a@x.com', baseBoundary: 'b' }, 'baseBoundary', /boundaries/],
+    [{ to: 'a@x.com', boundaryPrefix: 'b' }, 'boundaryPrefix', /boundaries/],
+    [{ to: 'a@x.com', normalizeHeaderKey: (k: string) => k }, 'normalizeHeaderKey', /header names/],
+    [{ to: 'a@x.com', maxRecipients: 10 }, 'maxRecipients', /500 recipients/],
+    [{ to: 'a@x.com', signal: AbortSignal.abort() }, 'signal', /send option/],
+    [{ to: 'a@x.com', auth: { user: 'u' } }, 'auth', /app credentials/],
+    [{ to: 'a@x.com', ses: {} }, 'ses', /SES/],
+    [{ to: 'a@x.com', requireTLSExtensionEnabled: true }, 'requireTLSExtensionEnabled', /TLS/],
+    [{ to: 'a@x.com', attachments: [{ filename: 'a', content: 'x', contentTransferEncoding: '7bit' }] }, 'attachments[0].contentTransferEncoding', /corrupt/],
+    [{ to: 'a@x.com', attachments: [{ filename: 'a', href: 'https://x.example/a', tls: {} }] }, 'attachments[0].href', /fetch any address/],
   ])('refuses %j with why, naming %s', (message, field, why) => {
     const e = expectMailerError(thrown(() => norm(message)), 'MESSAGE_INVALID', field);
     expect(e.message).toMatch(why);
@@ -51,6 +64,11 @@ describe('routing: JSON for what it represents exactly, MIME for the rest', () =
     [{ to: 'a@x.com', attachments: [{ filename: 'a', content: 'x', contentDisposition: 'inline' }] }, ['attachments[0].contentDisposition']],
     [{ to: 'a@x.com', attachments: [{ raw: 'Content-Type: text/plain\r\n\r\nx' }] }, ['attachments[0].raw']],
     [{ raw: 'To: a@x.com\r\n\r\nx' }, ['raw']],
+    [{ to: 'a@x.com', html: 'h', watchHtml: '<b>w</b>' }, ['watchHtml']],
+    [{ to: 'a@x.com', text: 't', textEncoding: 'base64' }, ['textEncoding']],
+    [{ to: 'a@x.com', text: 't', xMailer: 'Shop 2.1' }, ['xMailer']],
+    [{ to: 'a@x.com', text: 't', xMailer: false, attachDataUrls: true, disableUrlAccess: true }, undefined],
+    [{ raw: 'To: a@x.com\r\n\r\nx', disableUrlAccess: true }, ['raw']],
   ])('%j → %j', (message, reasons) => {
     expect(norm(message).mimeReasons).toStrictEqual(reasons);
   });
@@ -97,6 +115,12 @@ describe('routing: JSON for what it represents exactly, MIME for the rest', () =
     [{ to: 'a@x.com', attachments: [{ filename: 'a', content: 'x', headers: { 'X-A': 'a\nb' } }] }, 'attachments[0].headers.X-A'],
     [{ to: 'a@x.com', attachments: [{ raw: 'x', filename: 'a' }] }, 'attachments[0].filename'],
     [{ to: 'a@x.com', attachments: [{ raw: 42 }] }, 'attachments[0].raw'],
+    [{ to: 'a@x.com', watchHtml: Buffer.from('w') }, 'watchHtml'],
+    [{ to: 'a@x.com', text: 't', textEncoding: 'qp' }, 'textEncoding'],
+    [{ to: 'a@x.com', xMailer: 'a\r\nBcc: x@y' }, 'xMailer'],
+    [{ to: 'a@x.com', xMailer: true }, 'xMailer'],
+    [{ to: 'a@x.com', attachDataUrls: 'yes' }, 'attachDataUrls'],
+    [{ to: 'a@x.com', disableUrlAccess: 1 }, 'disableUrlAccess'],
   ])('refuses %j naming %s', (message, field) => {
     expectMailerError(thrown(() => norm(message)), 'MESSAGE_INVALID', field);
   });

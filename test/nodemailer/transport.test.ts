@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MailerError, O365OAuthMailer } from 'o365-oauth-mailer';
 import { startEmulator, type Emulator } from 'o365-oauth-mailer/emulator';
-import { createGraphTransport, type GraphSentMessageInfo } from 'o365-oauth-mailer/nodemailer';
+import { createGraphTransport, type GraphSentMessageInfo, type TransportError } from 'o365-oauth-mailer/nodemailer';
 
 let emulator: Emulator;
 
@@ -73,6 +73,54 @@ describe('nodemailer.createTransport(createGraphTransport(...)) (ESM)', () => {
     expect(err.code).toBe('MAILBOX_NOT_FOUND');
     expect(err.fix).toBeTruthy();
     expect(emulator.messages).toEqual([]);
+    transporter.close();
+  });
+
+  it('errors carry nodemailer’s responseCode (the HTTP status), command and permanent, and stay MailerErrors', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig({ retry: { maxRetries: 0 } })));
+    const send = async () => (await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x' }).catch((e: unknown) => e)) as TransportError;
+
+    emulator.faults.throttle(1, { retryAfterSeconds: 0 });
+    const throttled = await send();
+    expect(throttled).toBeInstanceOf(MailerError);
+    expect(throttled).toMatchObject({ code: 'THROTTLED', status: 429, responseCode: 429, command: 'API', permanent: false, retriable: true });
+
+    emulator.updateMailbox(emulator.sender, { licensed: false });
+    const missing = await send();
+    expect(missing).toMatchObject({ code: 'MAILBOX_NOT_FOUND', command: 'API', permanent: true });
+    expect(missing.responseCode).toBe(missing.status);
+    expect(missing.responseCode).toBeGreaterThanOrEqual(400);
+
+    const refused = (await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x', dkim: { domainName: 'x', keySelector: 'k', privateKey: 'p' } }).catch((e: unknown) => e)) as TransportError;
+    expect(refused).toMatchObject({ code: 'MESSAGE_INVALID', permanent: true });
+    expect(refused.message).toMatch(/^dkim /);
+    expect(refused.responseCode).toBeUndefined();
+    expect(refused.command).toBeUndefined();
+    transporter.close();
+
+    const bad = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig({ clientSecret: 'wrong-secret-value~0123456789abcdefghij' })));
+    const auth = (await bad.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x' }).catch((e: unknown) => e)) as TransportError;
+    expect(auth).toMatchObject({ code: 'SECRET_INVALID', command: 'AUTH', permanent: true, step: 5 });
+    expect(auth.responseCode).toBe(auth.status);
+    const verifyErr = (await bad.verify().catch((e: unknown) => e)) as TransportError;
+    expect(verifyErr).toMatchObject({ code: 'SECRET_INVALID', command: 'AUTH' });
+    bad.close();
+    expect(emulator.messages).toEqual([]);
+  });
+
+  it('info: messageId the recipient sees, envelope, accepted (To, Cc, Bcc), rejected/pending empty, response', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const info = (await transporter.sendMail({ from: emulator.sender, to: 'Ann <ann@contoso.com>', cc: 'cy@contoso.com', bcc: 'audit@contoso.com', messageId: '<fixed-1@shop.example>', text: 'x' })) as GraphSentMessageInfo;
+    expect(info).toEqual({
+      messageId: '<fixed-1@shop.example>',
+      envelope: { from: emulator.sender, to: ['ann@contoso.com', 'cy@contoso.com', 'audit@contoso.com'] },
+      accepted: ['ann@contoso.com', 'cy@contoso.com', 'audit@contoso.com'],
+      rejected: [],
+      pending: [],
+      response: `202 Accepted (Microsoft Graph sendMail, request-id ${info.result.requestId})`,
+      result: expect.objectContaining({ route: 'sendMail', format: 'mime', messageId: '<fixed-1@shop.example>', attempts: 1 }),
+    });
+    expect(emulator.messages[0]?.messageId).toBe('<fixed-1@shop.example>');
     transporter.close();
   });
 

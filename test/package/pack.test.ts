@@ -125,6 +125,8 @@ describe('the packed tarball in a separate project', () => {
       `,
     );
     expect(run.stderr).toBe('');
+    // A failure here names the module loaded at import: modules the main entry reaches take node:crypto,
+    // node:stream, node:fs and node:util from src/runtime/node-builtins.ts, on first use.
     expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', loaded: [] });
   });
 

@@ -179,6 +179,8 @@ type Reply = [number, unknown?, Record<string, string>?] | 'reset';
  */
 export class DraftGraph {
   creates = 0;
+  /** The bodies of the create-draft requests, as JSON. */
+  readonly createBodies: unknown[] = [];
   readonly attachments: Array<{ draft: string; body: Record<string, unknown> }> = [];
   readonly sessionsOpened: Array<{ draft: string; item: Record<string, unknown> }> = [];
   readonly sends: string[] = [];
@@ -221,8 +223,9 @@ export class DraftGraph {
       .persist()
       .post(messages)
       .reply(
-        wrap('create', () => {
+        wrap('create', (_path, body) => {
           self.creates++;
+          self.createBodies.push(body);
           return [201, { id: `draft-${self.creates}`, isDraft: true }];
         }),
       )

@@ -75,6 +75,12 @@ describe('the large-attachment route (Mail.ReadWrite)', () => {
     // Every Graph call carries the bearer token and the message's one client-request-id.
     expect(graph.authorizations.every((a) => a === `Bearer ${graph.authorizations[0]!.slice(7)}` && a.startsWith('Bearer eyJ'))).toBe(true);
     expect(new Set(graph.clientRequestIds).size).toBe(1);
+    // The draft is tagged with that client-request-id, in the library's own extended property (found again after a lost answer).
+    expect(graph.createBodies).toHaveLength(1);
+    expect((graph.createBodies[0] as Record<string, unknown>)['singleValueExtendedProperties']).toEqual([
+      { id: 'String {a5aa2888-523b-4f10-9a43-15d336ecb9bf} Name o365MailerClientRequestId', value: graph.clientRequestIds[0] },
+    ]);
+    expect(graph.createBodies[0]).toMatchObject({ subject: 'Spectra', body: { contentType: 'Text', content: 'Attached.' } });
     const total = SMALL.length + LARGE;
     expect(progress).toEqual([
       { sentBytes: SMALL.length, totalBytes: total },

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -93,5 +93,22 @@ describe.runIf(canSwitchUser || process.env.CI)('a lock file another user holds'
     expect(result.warnings?.some((w) => /shared token cache/.test(w))).toBe(true);
     expect(result.wallMs).toBeLessThan(15_000);
     expect(result.cpuMs).toBeLessThan(result.wallMs / 2 + 1500);
+  });
+});
+
+describe.runIf(canSwitchUser || process.env.CI)('a write the operating system refuses', () => {
+  it('EncryptedFileSecretStore.set in an own folder without write permission → FILE_ACCESS naming the file, never a raw EACCES/EPERM', async () => {
+    // The folder belongs to the victim (so it is trusted) but is read-only to it: creating the temp file or renaming
+    // it over the store is refused by the kernel. As root this cannot be shown: root writes anyway.
+    const dir = join(root, 'read-only');
+    await mkdir(dir, { mode: 0o500 });
+    await chown(dir, NOBODY, NOBODY);
+    await chmod(dir, 0o500);
+    const result = await runAsNobody(['store', join(dir, 'secrets.enc')]);
+    expect(result.uid).toBe(NOBODY);
+    expect(result).toMatchObject({ outcome: 'error', name: 'MailerError', code: 'FILE_ACCESS' });
+    expect(result.message).toContain(join(dir, 'secrets.enc'));
+    expect(result.message).toMatch(/access was refused|not permitted/);
+    expect(result.message).not.toMatch(/EACCES|EPERM/);
   });
 });

@@ -1,0 +1,171 @@
+import type { Readable } from 'node:stream';
+import { MailerError } from '../errors/mailer-error';
+import { tooLarge } from '../graph/mime-sender';
+import { resolveAttachments } from '../message/attachments';
+import { MAX_MIME_BYTES, mimeAttachmentBytes } from '../message/mime-size';
+import type { NormalizedAttachment } from '../message/normalized';
+import type { Attachment } from '../message/types';
+
+/**
+ * The part of nodemailer's MimeNode (the compiled message tree) the transport reads. Anything it does not find in
+ * this shape is left in the message as nodemailer compiled it.
+ */
+export interface CompiledNode {
+  childNodes: CompiledNode[];
+  multipart?: string | false;
+  filename?: string;
+  contentType?: string;
+  content?: unknown;
+  _raw?: unknown;
+  _headers?: Array<{ key: string; value: unknown }>;
+  disableFileAccess?: boolean;
+  rootNode?: CompiledNode;
+  getHeader(key: string): unknown;
+  setContent(content: unknown): unknown;
+  remove(): unknown;
+  createReadStream(): Readable;
+}
+
+/** Room for the headers and boundaries of a MIME message on top of its parts. */
+const OVERHEAD_BYTES = 8 * 1024;
+
+/** The headers MailComposer writes on an attachment's part; a part with any other header keeps it in the MIME. */
+const PART_HEADERS = new Set(['content-type', 'content-transfer-encoding', 'content-disposition', 'content-id']);
+
+interface Candidate {
+  node: CompiledNode;
+  spec: Attachment;
+  stream: boolean;
+}
+
+/** The message the transport sends: at most about 3 MB of MIME, plus the attachments uploaded to the draft. */
+export interface SplitMessage {
+  mime: Buffer;
+  /** Attachments taken out of the MIME, to upload to the draft. */
+  separate: NormalizedAttachment[];
+  /** Frees spooled temp files. */
+  dispose(): Promise<void>;
+}
+
+function leaves(node: CompiledNode, out: CompiledNode[] = []): CompiledNode[] {
+  if (node.childNodes.length === 0) out.push(node);
+  for (const child of node.childNodes) leaves(child, out);
+  return out;
+}
+
+function isStream(value: unknown): value is Readable {
+  return typeof (value as { pipe?: unknown } | null)?.pipe === 'function';
+}
+
+/**
+ * An attachment part that can leave the MIME and be uploaded on its own: a leaf with a file name, a
+ * Content-Disposition and only the headers MailComposer writes, whose content is a Buffer, a string, a stream or
+ * a file (not a raw part, not a URL, not the calendar part nodemailer shares between two nodes).
+ */
+function candidate(node: CompiledNode, root: CompiledNode): Candidate | undefined {
+  if (node === root || node._raw || typeof node.filename !== 'string' || node.filename === '' || !Array.isArray(node._headers)) return undefined;
+  const disposition = String(node.getHeader('Content-Disposition') ?? '').toLowerCase();
+  if (disposition !== 'attachment' && disposition !== 'inline') return undefined;
+  if (node._headers.some((h) => !PART_HEADERS.has(String(h.key).toLowerCase()))) return undefined;
+  const content = node.content as { path?: unknown; href?: unknown; _resolve?: unknown; _resolvedValue?: unknown } | string | Buffer | undefined;
+  const spec: Attachment = { filename: node.filename };
+  if (typeof node.contentType === 'string' && node.contentType !== '') spec.contentType = node.contentType;
+  const cid = String(node.getHeader('Content-Id') ?? '').replace(/^<|>$/g, '');
+  if (cid !== '' && disposition === 'inline') spec.cid = cid;
+  let stream = false;
+  if (typeof content === 'string' || Buffer.isBuffer(content)) spec.content = content;
+  else if (isStream(content)) {
+    spec.content = content;
+    stream = true;
+  } else if (content && typeof content === 'object' && typeof content.path === 'string' && content.href === undefined && !content._resolve) {
+    if (node.disableFileAccess || node.rootNode?.disableFileAccess) return undefined;
+    spec.path = content.path;
+  } else return undefined;
+  return { node, spec, stream };
+}
+
+/** A part that stays in the MIME: its bytes there, at most (quoted-printable triples them), when known. */
+function partBytes(node: CompiledNode): number {
+  const content = node._raw ?? node.content;
+  if (typeof content === 'string') return 3 * Buffer.byteLength(content, 'utf8');
+  if (Buffer.isBuffer(content)) return 3 * content.length;
+  return 0;
+}
+
+/**
+ * Reads the message nodemailer compiled (after its plugins) into at most {@link MAX_MIME_BYTES}. When its
+ * attachments would make it larger, the largest plain attachments are taken out of the tree first and returned as
+ * `separate`, to be uploaded to a draft created from the rest: files are `stat`ed and streamed later, streams
+ * are spooled to a 0600 temp file when over 3 MiB, so a large attachment is never held in memory whole.
+ *
+ * @throws MailerError `ATTACHMENT_TOO_LARGE` when what must stay in the MIME is over about 3 MB, or
+ *   `MESSAGE_INVALID` when nodemailer cannot build the message (an unreadable file, a failed stream).
+ */
+export async function splitCompiled(root: CompiledNode, signal?: AbortSignal): Promise<SplitMessage> {
+  const parts = leaves(root);
+  const candidates: Candidate[] = [];
+  let estimate = OVERHEAD_BYTES;
+  for (const node of parts) {
+    const c = candidate(node, root);
+    if (c) candidates.push(c);
+    else estimate += partBytes(node);
+  }
+  let resolved: NormalizedAttachment[] = [];
+  const dispose = async () => {
+    await Promise.allSettled(resolved.map((a) => a.dispose()));
+  };
+  try {
+    resolved = candidates.length > 0 ? await resolveAttachments(candidates.map((c) => c.spec), signal ? { signal } : {}) : [];
+    for (const a of resolved) estimate += mimeAttachmentBytes(a.size);
+    const order = resolved.map((a, i) => ({ a, i })).sort((x, y) => y.a.size - x.a.size);
+    const moved = new Set<number>();
+    for (const { a, i } of order) {
+      if (estimate <= MAX_MIME_BYTES) break;
+      moved.add(i);
+      estimate -= mimeAttachmentBytes(a.size);
+    }
+    candidates.forEach((c, i) => {
+      if (moved.has(i)) c.node.remove();
+      // A stream was read to learn its size: the part now streams the copy.
+      else if (c.stream) c.node.setContent((resolved[i] as NormalizedAttachment).open());
+    });
+    const mime = await readCapped(root.createReadStream());
+    return { mime, separate: resolved.filter((_, i) => moved.has(i)), dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+/** Reads the compiled message, stopping at {@link MAX_MIME_BYTES}. */
+function readCapped(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    stream.on('data', (c: Buffer | string) => {
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      total += b.length;
+      if (total > MAX_MIME_BYTES) {
+        stream.destroy();
+        reject(
+          tooLarge(
+            `The message nodemailer compiled is over ${MAX_MIME_BYTES} bytes without the attachments that can be uploaded separately (bodies, raw parts, parts with their own headers); Microsoft Graph takes at most about 3 MB of MIME in one request. Nothing was sent.`,
+          ),
+        );
+        return;
+      }
+      chunks.push(b);
+    });
+    stream.once('error', (err: Error) =>
+      reject(
+        new MailerError({
+          code: 'MESSAGE_INVALID',
+          message: `nodemailer could not build the message: ${err.message}. Nothing was sent.`,
+          fix: 'Check the files and streams the message refers to (attachments, html, text): one could not be read.',
+          cause: err,
+        }),
+      ),
+    );
+    stream.once('end', () => resolve(Buffer.concat(chunks, total)));
+  });
+}
