@@ -124,7 +124,7 @@ async function createDraft(o: DraftSendOptions): Promise<{ id: string; ambiguous
         o.logger.info?.('Found the draft the unanswered request had made; using it.');
         return { id: keep, ambiguous };
       }
-      if (cancelled || retries >= o.policy.maxRetries) throw err;
+      if (cancelled || retries >= o.policy.maxRetries) throw noDraftLeft(err as MailerError, o.secrets());
       await sleep(o.policy.backoff(retries), o.signal, 'creating the draft');
       continue;
     }
@@ -164,6 +164,22 @@ async function deleteLateCopies(o: DraftSendOptions, sent: string): Promise<void
   } catch (err) {
     o.logger.warn?.("Could not check Drafts for a late copy of the draft; look in the sender's Drafts folder.", { error: isMailerError(err) ? err.code : String(err) });
   }
+}
+
+/** Creating the draft had no clear answer, and Drafts was checked: nothing was sent and no draft is left. */
+function noDraftLeft(create: MailerError, secrets: readonly string[]): MailerError {
+  return new MailerError(
+    {
+      code: create.code,
+      message: `${create.message} Nothing was sent, and no draft of this message was left in Drafts.`,
+      ...(create.fix !== undefined ? { fix: create.fix } : {}),
+      retriable: create.retriable,
+      ...(create.status !== undefined ? { status: create.status } : {}),
+      ...(create.requestId ? { requestId: create.requestId } : {}),
+      cause: create,
+    },
+    secrets,
+  );
 }
 
 /** Creating the draft had no clear answer and looking for it failed too: say so, and what may be left. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, NESTED_CONFIG_KEYS } from '../../src/config/known-keys';
 import { MailerError, O365OAuthMailer } from '../../src/index';
 import { GRAPH, SEND_PATH, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 
@@ -129,6 +130,46 @@ describe('fuzzing: the constructor and send() throw MailerError or nothing', () 
           expect(e).toBeInstanceOf(MailerError);
           expect((e as MailerError).code).toBe('CONFIG_INVALID');
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every configuration key (the list the validator checks against), top level and nested, with arbitrary values', () => {
+    // CONFIG_KEYS grows with each new setting (credentials, telemetry…): they are all fuzzed without editing this test.
+    const nested = Object.entries(NESTED_CONFIG_KEYS).flatMap(([parent, keys]) => keys.map((k) => [parent, k] as const));
+    fc.assert(
+      fc.property(
+        fc.subarray([...CONFIG_KEYS], { minLength: 1, maxLength: 4 }),
+        fc.subarray(nested, { maxLength: 3 }),
+        fc.array(weird, { minLength: 7, maxLength: 7 }),
+        (keys, inner, values) => {
+          const config: Record<string, unknown> = { ...mailerConfig() };
+          keys.forEach((k, i) => (config[k] = values[i]));
+          inner.forEach(([parent, k], i) => (config[parent] = { [k]: values[4 + i] }));
+          try {
+            new O365OAuthMailer(config as never).close();
+          } catch (e) {
+            expect(e).toBeInstanceOf(MailerError);
+            expect((e as MailerError).code).toBe('CONFIG_INVALID');
+            expect((e as MailerError).fix).toEqual(expect.any(String));
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('send options with arbitrary values (a refused message or an aborted signal keeps it from the network)', async () => {
+    const m = mailer(mailerConfig());
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(['signal', 'onProgress', 'disableFileAccess'], { minLength: 1 }), fc.array(weird, { minLength: 3, maxLength: 3 }), async (keys, values) => {
+        const options: Record<string, unknown> = {};
+        keys.forEach((k, i) => (options[k] = values[i]));
+        // An invalid message: whatever the options, nothing may leave, and the failure is a MailerError.
+        const e = await m.send({ to: 'not an address' } as never, options as never).then(() => undefined, (err: unknown) => err);
+        expect(e).toBeInstanceOf(MailerError);
+        expect(['MESSAGE_INVALID', 'CONFIG_INVALID', 'ABORTED']).toContain((e as MailerError).code);
       }),
       { numRuns: 300 },
     );

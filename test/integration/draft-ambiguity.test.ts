@@ -83,8 +83,7 @@ describe('a create-draft whose connection dropped after the draft was made', () 
     expect(emulator.drafts).toEqual([]);
   });
 
-  it('twice in a row (two drafts made, neither answered): the first found is used, and nothing is left', async () => {
-    // The first look-up also fails with 503 once, which the runner retries: the draft still turns up.
+  it('and the first look-up answered 503 (not processed, so retried): the draft still turns up and is used; nothing left', async () => {
     emulator.faults.dropAfterAccept(1, { match: isCreateDraft });
     emulator.faults.unavailable(1, { match: isDraftLookup });
     const result = await mailer.send(jsonMessage('json drop, busy look-up'));
@@ -110,6 +109,7 @@ describe('a create-draft that made nothing', () => {
     const err = await mailer.send(jsonMessage('never')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MailerError);
     expect(err).toMatchObject({ status: 504 });
+    expect((err as MailerError).message).toMatch(/Nothing was sent, and no draft of this message was left in Drafts\.$/);
     expect(emulator.messages).toEqual([]);
     expect(emulator.drafts).toEqual([]);
     expect(count(isCreateDraft)).toBe(3);
@@ -142,6 +142,7 @@ describe('a create-draft that timed out or was cancelled in flight', () => {
     const err = (await sending.catch((e: unknown) => e)) as MailerError;
     expect(err).toBeInstanceOf(MailerError);
     expect(err.code).toBe('ABORTED');
+    expect(err.message).toMatch(/no draft of this message was left in Drafts/);
     expect(count(isDraftLookup)).toBe(1);
     expect(count(isCreateDraft)).toBe(1);
     expect(emulator.drafts).toEqual([]);
