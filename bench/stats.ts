@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /** min / median / max of a list of figures (ratios, usually). */
 export interface Spread {
   min: number;
@@ -61,12 +62,29 @@ export async function rawToken(e: BenchEmulator): Promise<string> {
   return body.access_token;
 }
 
-/** One raw sendMail POST: what the mailer's warm send is compared with. */
-export async function rawSend(e: BenchEmulator, token: string, body: unknown, sender = e.sender): Promise<void> {
+/** A sendMail body as the bench writes it by hand. */
+export interface SendMailBody {
+  message: Record<string, unknown>;
+  saveToSentItems: boolean;
+}
+
+/**
+ * `body` with what the mailer puts in every message: a fresh Message-ID (`internetMessageId`) in the sender's
+ * domain. So the references send the same JSON as the mailer, and the emulator does the same work for each.
+ */
+export function withMessageId(body: SendMailBody, sender: string): SendMailBody {
+  return { ...body, message: { ...body.message, internetMessageId: `<${randomUUID()}@${sender.slice(sender.indexOf('@') + 1)}>` } };
+}
+
+/**
+ * One raw sendMail POST: what the mailer's warm send is compared with. The same request as the mailer's: the same
+ * JSON (see {@link withMessageId}) and headers (`Authorization`, `client-request-id`, `Content-Type`).
+ */
+export async function rawSend(e: BenchEmulator, token: string, body: SendMailBody, sender = e.sender): Promise<void> {
   const res = await fetch(`${e.url}/v1.0/users/${encodeURIComponent(sender)}/sendMail`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${token}`, 'client-request-id': randomUUID(), 'content-type': 'application/json' },
+    body: JSON.stringify(withMessageId(body, sender)),
   });
   await res.text();
   if (res.status !== 202) throw new Error(`raw sendMail: HTTP ${res.status}`);

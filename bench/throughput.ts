@@ -2,7 +2,7 @@
  * Child of bench/run.ts: 1,000 sends with 4 in flight against the emulator answering after 20 ms, against the
  * same number of raw fetch POSTs at the same concurrency, alternating per round.
  */
-import { benchEmulator, builtPackage, pool, rawSend, rawToken, report, spread } from './stats';
+import { benchEmulator, builtPackage, pool, rawSend, rawToken, report, spread, type SendMailBody } from './stats';
 
 const e = benchEmulator();
 const ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
@@ -10,7 +10,7 @@ const SENDS = 1000;
 const IN_FLIGHT = 4;
 
 const message = { to: 'ann@contoso.com', subject: 'Throughput', text: 'hello' };
-const graphBody = {
+const graphBody: SendMailBody = {
   message: { subject: 'Throughput', body: { contentType: 'Text', content: 'hello' }, toRecipients: [{ emailAddress: { address: 'ann@contoso.com' } }] },
   saveToSentItems: true,
 };

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { inspect } from 'node:util';
 import { createCachePlugin, type MailerCachePlugin } from './auth/cache-plugin';
 import { readClaims } from './auth/claims';
 import { createCredential, type Credential } from './auth/credential';
@@ -41,6 +39,7 @@ import { MailboxLimiter } from './reliability/mailbox-limiter';
 import { RetryPolicy } from './reliability/retry-policy';
 import { runVerify } from './verify/run-verify';
 import type { VerifyOptions, VerifyReport } from './verify/types';
+import { INSPECT_CUSTOM, nodeCrypto, nodeUtil } from './runtime/node-builtins';
 
 /**
  * Sends mail from a Microsoft 365 mailbox through Microsoft Graph, authenticated with the app registration of the
@@ -178,7 +177,7 @@ export class O365OAuthMailer {
     const attachments = specs && specs.length > 0 ? await resolveAttachments(specs, signal ? { signal } : {}) : [];
     try {
       assertAttachmentSizes(attachments);
-      const clientRequestId = randomUUID();
+      const clientRequestId = nodeCrypto().randomUUID();
       const from: AddressObject = normalized.from ?? { address: this.#config.sender };
       const messageId = normalized.messageId ?? generateMessageId(this.#messageIdDomain(from.address));
       let outcome: GraphOutcome;
@@ -203,10 +202,11 @@ export class O365OAuthMailer {
         // Graph's message resource takes internetMessageId while the message is a draft, which a message given
         // to sendMail (or a new draft) is: the recipient sees it as the Message-ID header.
         graphMessage.internetMessageId = messageId;
-        assertBodyFits(normalized);
-        // Serialised once: the size estimate and the request body share this text.
+        // Serialised once: the size checks and the request body share this text.
         const messageJson = JSON.stringify(graphMessage);
-        let jsonRoute = chooseRoute(estimateSendMailJsonBytes(messageJson, attachments), false);
+        const bodyBytes = estimateSendMailJsonBytes(messageJson, []);
+        assertBodyFits(normalized, bodyBytes);
+        let jsonRoute = chooseRoute(attachments.length > 0 ? estimateSendMailJsonBytes(messageJson, attachments) : bodyBytes, false);
         if (jsonRoute === 'too-large') {
           const token = await this.#tokens.getToken(signal ? { signal } : {});
           jsonRoute = chooseRoute(Number.POSITIVE_INFINITY, this.#mayUseDrafts(token));
@@ -266,7 +266,7 @@ export class O365OAuthMailer {
       method: 'POST',
       path: `${this.#userPath}/sendMail`,
       mime: raw.mime.toString('base64'),
-      clientRequestId: randomUUID(),
+      clientRequestId: nodeCrypto().randomUUID(),
       couldDeliver: true,
       doing: 'sending the mail',
       ...(signal ? { signal } : {}),
@@ -296,7 +296,7 @@ export class O365OAuthMailer {
             logger: this.#logger,
             secrets: () => this.#secrets,
             userPath: this.#userPath,
-            clientRequestId: randomUUID(),
+            clientRequestId: nodeCrypto().randomUUID(),
             ...(signal ? { signal } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           },
@@ -349,7 +349,7 @@ export class O365OAuthMailer {
       .run({
         method: 'GET',
         path: `${this.#userPath}/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&$select=id,internetMessageId,sentDateTime,subject&$top=5`,
-        clientRequestId: randomUUID(),
+        clientRequestId: nodeCrypto().randomUUID(),
         couldDeliver: false,
         doing: 'looking for the mail in Sent Items',
         ...(signal ? { signal } : {}),
@@ -398,8 +398,8 @@ export class O365OAuthMailer {
   }
 
   /** A redacted view: `util.inspect(mailer)` shows the settings, never the secret or a token. */
-  [inspect.custom](): string {
-    return `O365OAuthMailer ${inspect(this.toJSON())}`;
+  [INSPECT_CUSTOM](): string {
+    return `O365OAuthMailer ${nodeUtil().inspect(this.toJSON())}`;
   }
 
   /** A redacted view: what `JSON.stringify(mailer)` gives. */

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import { callUserCode, describeError, TIMED_OUT } from '../reliability/user-code';
 import type { Credential, CredentialExpiry, CredentialHooks } from './credential';
 import { createMsalApp, type MsalAppOptions, type TokenClient } from './msal-app';
+import { nodeFsPromises } from '../runtime/node-builtins';
 
 /** Where the assertion comes from: the configured string or function, or a file re-read each time. */
 export type AssertionSource = { assertion: string | (() => string | Promise<string>) } | { file: string };
@@ -51,7 +51,7 @@ export class AssertionCredential implements Credential {
     let value: unknown;
     if ('file' in source) {
       try {
-        value = (await readFile(source.file, 'utf8')).trim();
+        value = (await nodeFsPromises().readFile(source.file, 'utf8')).trim();
       } catch (error) {
         throw unavailable(`The federated token file ${source.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); no token was requested.`, FILE_FIX, error);
       }

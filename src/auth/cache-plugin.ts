@@ -1,8 +1,8 @@
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import { inspect } from 'node:util';
 import { callUser as call, TIMED_OUT, within } from '../reliability/user-code';
 import { withTokenCacheLock } from '../token-cache/lockable';
 import type { TokenCache } from '../token-cache/token-cache';
+import { INSPECT_CUSTOM } from '../runtime/node-builtins';
 
 /** msal-node asks for a new token this long before the current one expires; the local copy is trusted until then. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -242,7 +242,7 @@ class CachePlugin implements MailerCachePlugin {
     return { kind: 'MailerCachePlugin', partitionKey: this.#partitionKey };
   }
 
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `MailerCachePlugin { partitionKey: ${JSON.stringify(this.#partitionKey)} }`;
   }
 }

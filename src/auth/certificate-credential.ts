@@ -1,5 +1,4 @@
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
 import type { ClientCertificate } from '../config/types';
 import { catalogued } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
@@ -7,6 +6,7 @@ import type { Credential, CredentialExpiry, CredentialHooks } from './credential
 import { createMsalApp, type MsalAppOptions, type TokenClient } from './msal-app';
 import { PfxError, readPfx } from './pfx';
 import { pemBlocks, readCertificate, type CertificateInfo } from './x509';
+import { nodeCrypto, nodeFsPromises } from '../runtime/node-builtins';
 
 /** A certificate ready for msal-node. */
 export interface LoadedCertificate {
@@ -28,7 +28,7 @@ const CERT_FIX =
 
 function privateKeyObject(pem: string, passphrase: string | undefined, where: string): KeyObject {
   try {
-    return createPrivateKey({ key: pem, format: 'pem', ...(passphrase !== undefined ? { passphrase } : {}) });
+    return nodeCrypto().createPrivateKey({ key: pem, format: 'pem', ...(passphrase !== undefined ? { passphrase } : {}) });
   } catch (error) {
     const encrypted = /ENCRYPTED/.test(pem);
     throw unavailable(
@@ -44,7 +44,7 @@ async function assemble(key: KeyObject, certificates: string[], where: string): 
   if (certificates.length === 0) throw unavailable(`${where} holds no certificate (-----BEGIN CERTIFICATE-----).`, CERT_FIX);
   const leafIndex = certificates.findIndex((pem) => {
     try {
-      return new X509Certificate(pem).checkPrivateKey(key);
+      return new (nodeCrypto().X509Certificate)(pem).checkPrivateKey(key);
     } catch {
       return false;
     }
@@ -66,7 +66,7 @@ export async function loadCertificate(source: ClientCertificate): Promise<Loaded
   const where = `the certificate file ${source.path}`;
   let data: Buffer;
   try {
-    data = await readFile(source.path);
+    data = await nodeFsPromises().readFile(source.path);
   } catch (error) {
     throw unavailable(`${where[0]!.toUpperCase()}${where.slice(1)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, `Check the path and that this process may read the file. ${CERT_FIX}`, error);
   }

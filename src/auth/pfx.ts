@@ -1,5 +1,5 @@
-import { webcrypto } from 'node:crypto';
 
+import { nodeCrypto } from '../runtime/node-builtins';
 /** The private key and certificates of a PKCS#12 (PFX) file, in PEM. */
 export interface PfxContents {
   /** PKCS#8 PEM. Never print it. */
@@ -35,7 +35,7 @@ function pem(der: ArrayBuffer, label: string): string {
  */
 export async function readPfx(data: Buffer, passphrase = ''): Promise<PfxContents> {
   const [pkijs, asn1js] = await Promise.all([import('pkijs'), import('asn1js')]);
-  const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto });
+  const engine = new pkijs.CryptoEngine({ name: 'node', crypto: nodeCrypto().webcrypto as unknown as Crypto });
   const password = new TextEncoder().encode(passphrase).buffer as ArrayBuffer;
   const asn = asn1js.fromBER(new Uint8Array(data));
   if (asn.offset === -1) throw new PfxError('content', 'The file is neither PEM nor a PFX (PKCS#12) file.');

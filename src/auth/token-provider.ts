@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { fromEntra, fromRedirect, fromTransport, catalogued, type CatalogueContext } from '../errors/catalogue';
 import { MailerError } from '../errors/mailer-error';
 import type { MsalNetworkModule, NetworkScope } from '../http/msal-network';
 import type { TokenClient } from './msal-app';
 import { raceAbort, sleep } from '../reliability/abortable';
 import { loadMsal } from './msal';
+import { nodeCrypto } from '../runtime/node-builtins';
 
 /** An access token and when it expires. */
 export interface AccessToken {
@@ -116,7 +116,7 @@ export class TokenProvider {
     let reloaded = false;
     for (let attempt = 0; ; attempt++) {
       // The correlation ID ties msal-node's requests to this scope (it is also the request's client-request-id).
-      const scope: NetworkScope = { correlationId: randomUUID() };
+      const scope: NetworkScope = { correlationId: nodeCrypto().randomUUID() };
       const acquire = () => app.acquire(this.#options.scope, skipCache, scope.correlationId);
       try {
         const result = await this.#options.network.run(scope, () => (lock && !skipCache ? lock(acquire) : acquire()));

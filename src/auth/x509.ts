@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 
+import { nodeCrypto } from '../runtime/node-builtins';
 /** What the library reads from an X.509 certificate. */
 export interface CertificateInfo {
   /** SHA-256 thumbprint, lower-case hex: what Entra ID shows and msal-node's `thumbprintSha256` takes. */
@@ -36,7 +36,7 @@ export async function readCertificate(pem: string): Promise<CertificateInfo> {
   const { X509Certificate } = await loadX509();
   const cert = new X509Certificate(pem);
   return {
-    thumbprintSha256: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
+    thumbprintSha256: nodeCrypto().createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
     subject: cert.subject,
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
@@ -50,7 +50,7 @@ export async function createSelfSignedCertificate(options: { days: number; subje
   const notBefore = options.now ?? new Date();
   const notAfter = new Date(notBefore.getTime() + options.days * 86_400_000);
   // A positive serial number of 16 random bytes (RFC 5280 allows up to 20).
-  const serial = randomBytes(16);
+  const serial = nodeCrypto().randomBytes(16);
   serial[0] = serial[0]! & 0x7f;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial.toString('hex'),

@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import { MailerError } from '../errors/mailer-error';
 import { describeError } from '../reliability/user-code';
+import { isNodeReadable } from '../runtime/node-builtins';
 
 /** How {@link ownSnapshot} reports what it refuses. */
 export interface SnapshotOptions {
@@ -17,29 +17,36 @@ export interface SnapshotOptions {
 
 const MAX_DEPTH = 12;
 
+/** The refusal of the value at `field`. */
+function refusal(options: SnapshotOptions, field: string, problem: string): MailerError {
+  return new MailerError({ code: options.code, message: `\`${field}\` ${problem}`, fix: options.fix });
+}
+
 /**
  * Objects that are values in their own right and are kept as they are: bytes, streams, dates, URLs, collections
  * (a `Map` of headers is refused later, by name), signals. Every other object is data, read through its own
- * properties only, whatever its prototype.
+ * properties only, whatever its prototype. Plain objects and arrays, what a send mostly holds, are told apart by
+ * their prototype alone.
  */
-function isValueObject(value: object, fail: (problem: string) => MailerError): boolean {
-  try {
-    return (
-      ArrayBuffer.isView(value) ||
-      value instanceof ArrayBuffer ||
-      value instanceof Readable ||
-      (typeof ReadableStream === 'function' && value instanceof ReadableStream) ||
-      value instanceof Date ||
-      value instanceof URL ||
-      value instanceof Map ||
-      value instanceof Set ||
-      value instanceof AbortSignal ||
-      value instanceof Promise
-    );
-  } catch (error) {
-    throw fail(`could not be read (${describeError(error)})`);
-  }
+function isValueObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === Array.prototype || proto === null) return false;
+  return (
+    ArrayBuffer.isView(value) ||
+    value instanceof ArrayBuffer ||
+    isNodeReadable(value) ||
+    (typeof ReadableStream === 'function' && value instanceof ReadableStream) ||
+    value instanceof Date ||
+    value instanceof URL ||
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof AbortSignal ||
+    value instanceof Promise
+  );
 }
+
+/** An array index as `Object.keys` gives it: `0`, `1`, … (not `01`, `-1` or `length`). */
+const INDEX = /^(?:0|[1-9]\d*)$/;
 
 /**
  * A copy of `value` that holds only its **own** enumerable string-keyed properties, read once, recursively for
@@ -57,38 +64,31 @@ function isValueObject(value: object, fail: (problem: string) => MailerError): b
  * ```
  */
 export function ownSnapshot<T>(value: T, path: string, options: SnapshotOptions, depth = 0): T {
-  const fail = (field: string) => (problem: string) =>
-    new MailerError({ code: options.code, message: `\`${field}\` ${problem}`, fix: options.fix });
-  if (typeof value === 'bigint' || typeof value === 'symbol') throw fail(path)(`is a ${typeof value}, which no field accepts.`);
+  if (typeof value === 'bigint' || typeof value === 'symbol') throw refusal(options, path, `is a ${typeof value}, which no field accepts.`);
   if (typeof value !== 'object' || value === null) return value;
-  if (isValueObject(value, fail(path))) return value;
-  if (depth > 0 && options.deep && !options.deep(path)) return value;
-  if (depth >= MAX_DEPTH) throw fail(path)(`is nested more than ${MAX_DEPTH} levels deep (a cycle?).`);
-  let keys: Array<string | symbol>;
+  let keys: string[];
   let array: boolean;
   try {
+    if (isValueObject(value)) return value;
+    if (depth > 0 && options.deep && !options.deep(path)) return value;
     array = Array.isArray(value);
-    keys = Reflect.ownKeys(value);
+    // Own enumerable string keys only: symbols, inherited and hidden properties are never read.
+    keys = Object.keys(value);
   } catch (error) {
-    throw fail(path)(`could not be read (${describeError(error)}).`);
+    throw refusal(options, path, `could not be read (${describeError(error)}).`);
   }
-  const out: Record<string, unknown> | unknown[] = array ? [] : Object.create(null);
+  if (depth >= MAX_DEPTH) throw refusal(options, path, `is nested more than ${MAX_DEPTH} levels deep (a cycle?).`);
+  const out: Record<string, unknown> | unknown[] = array ? [] : (Object.create(null) as Record<string, unknown>);
   for (const key of keys) {
-    if (typeof key !== 'string' || (array && key === 'length')) continue;
-    // Built only when needed (a refusal, or a value to look into): a send reads many plain strings.
-    const field = () => (array ? `${path}[${key}]` : `${path}.${key}`);
-    let descriptor: PropertyDescriptor | undefined;
+    if (array && !INDEX.test(key)) continue;
     let item: unknown;
     try {
-      descriptor = Reflect.getOwnPropertyDescriptor(value, key);
-      if (!descriptor?.enumerable) continue;
-      item = 'value' in descriptor ? descriptor.value : descriptor.get?.call(value);
+      item = (value as Record<string, unknown>)[key];
     } catch (error) {
-      throw fail(field())(`threw when read (${describeError(error)}).`);
+      throw refusal(options, array ? `${path}[${key}]` : `${path}.${key}`, `threw when read (${describeError(error)}).`);
     }
-    if (array && !/^(0|[1-9]\d*)$/.test(key)) continue;
     const plain = typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean' || item === undefined || item === null;
-    (out as Record<string, unknown>)[key] = plain ? item : ownSnapshot(item, field(), options, depth + 1);
+    (out as Record<string, unknown>)[key] = plain ? item : ownSnapshot(item, array ? `${path}[${key}]` : `${path}.${key}`, options, depth + 1);
   }
   return out as T;
 }
@@ -161,5 +161,6 @@ export function readOwnMessage<T>(message: T): T {
  * ```
  */
 export function readOwnOptions<T>(options: T): T {
+  if (options === undefined) return options;
   return ownSnapshot(options, 'options', { code: 'CONFIG_INVALID', fix: 'Pass send options as a plain object: { signal, onProgress }.', deep: () => false });
 }

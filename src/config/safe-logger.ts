@@ -1,7 +1,7 @@
-import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 import { scrub } from '../errors/redact';
 import type { Logger } from './types';
+import { nodeUtil } from '../runtime/node-builtins';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -11,7 +11,7 @@ function cleanDetails(details: Record<string, unknown>, known: readonly string[]
     return JSON.parse(scrub(JSON.stringify(details), known)) as Record<string, unknown>;
   } catch {
     try {
-      return { details: scrub(inspect(details, { depth: 4, breakLength: Infinity }), known) };
+      return { details: scrub(nodeUtil().inspect(details, { depth: 4, breakLength: Infinity }), known) };
     } catch {
       return { details: '[unprintable]' };
     }

@@ -1,6 +1,6 @@
-import { inspect } from 'node:util';
 import type { ErrorCode, SetupStep } from './codes';
 import { scrub, type Wording } from './redact';
+import { nodeUtil } from '../runtime/node-builtins';
 
 /** Everything a {@link MailerError} is made from. */
 export interface MailerErrorInit {
@@ -115,7 +115,7 @@ export function wordedError(init: Omit<MailerErrorInit, 'message'>, message: Wor
 function sanitizeCause(cause: unknown, secrets: readonly string[], depth = 0): unknown {
   if (cause instanceof MailerError) return cause;
   if (!(cause instanceof Error)) {
-    return typeof cause === 'string' ? scrub(cause, secrets) : scrub(inspect(cause, { depth: 1 }), secrets);
+    return typeof cause === 'string' ? scrub(cause, secrets) : scrub(nodeUtil().inspect(cause, { depth: 1 }), secrets);
   }
   const copy = new Error(scrub(cause.message, secrets));
   copy.name = cause.name;

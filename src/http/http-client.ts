@@ -1,10 +1,11 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { safeUrl } from '../errors/redact';
 import { Deadlines } from './deadlines';
 import { bypassesProxy } from './no-proxy';
 import { TransportError, classifyFetchError, safeProxy } from './transport-error';
 import { loadUndici } from './undici';
+import { isNodeReadable, nodeStream } from '../runtime/node-builtins';
 
 /** Settings shared by every request a mailer makes, token requests included. */
 export interface HttpClientOptions {
@@ -128,8 +129,8 @@ export class HttpClient {
       // there. The 3xx is returned as it is, and the callers refuse it.
       const init: RequestInit & { dispatcher?: Dispatcher; duplex?: 'half' } = { method: req.method, signal, redirect: 'manual' };
       if (req.headers) init.headers = req.headers;
-      if (req.body instanceof Readable) {
-        init.body = Readable.toWeb(req.body) as unknown as BodyInit;
+      if (isNodeReadable(req.body)) {
+        init.body = nodeStream().Readable.toWeb(req.body) as unknown as BodyInit;
         init.duplex = 'half';
       } else if (req.body instanceof Uint8Array) {
         // fetch copies a Uint8Array body; as a stream of views of it, it goes to the socket as it is.
@@ -147,7 +148,7 @@ export class HttpClient {
       }
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
-      if (req.body instanceof Readable) req.body.destroy();
+      if (isNodeReadable(req.body)) req.body.destroy();
       const target = safeUrl(req.url);
       const error = callerSignal?.aborted
         ? new TransportError('aborted', 'The operation was aborted.', target, { cause: err })

@@ -1,16 +1,17 @@
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { checkEncoding, fileAccessRefused } from './content-checks';
 import { checkAttachmentFields } from './fields';
 import type { Attachment } from './types';
 import { describeValue, hasControlChar, invalid, isPlainObject } from './validation';
+import { isNodeReadable } from '../runtime/node-builtins';
 
 /** A MIME type `type/subtype`, optionally followed by `; parameters`. */
 export const CONTENT_TYPE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+\/[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*;.*)?$/;
 
 /** True for a Node.js readable stream (or an object that pipes like one). */
 export function isReadableLike(value: unknown): value is Readable {
-  if (value instanceof Readable) return true;
+  if (isNodeReadable(value)) return true;
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -1,8 +1,7 @@
-import { constants as fsConstants, createReadStream, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { MailerError } from '../errors/mailer-error';
 import { validateAttachmentSpecs } from './attachment-specs';
 import { guessContentType } from './content-type';
@@ -11,6 +10,7 @@ import { streamChunks } from './stream-chunks';
 import { INLINE_ATTACHMENT_LIMIT_BYTES, MAX_ATTACHMENT_BYTES } from './size';
 import type { Attachment } from './types';
 import { describeValue, invalid } from './validation';
+import { isNodeReadable, nodeFs, nodeStream } from '../runtime/node-builtins';
 
 /** Options of {@link resolveAttachments}. */
 export interface ResolveAttachmentsOptions {
@@ -110,7 +110,7 @@ function checkRange(start: number, end: number, size: number): void {
 }
 
 function emptyStream(): Readable {
-  return new Readable({
+  return new (nodeStream().Readable)({
     read() {
       this.push(null);
     },
@@ -125,7 +125,7 @@ function memoryAttachment(meta: Meta, bytes: Buffer): NormalizedAttachment {
     open(start = 0, end = size) {
       checkRange(start, end, size);
       if (start === end) return emptyStream();
-      return Readable.from([bytes.subarray(start, end)], { objectMode: false });
+      return nodeStream().Readable.from([bytes.subarray(start, end)], { objectMode: false });
     },
     async readRange(start, end) {
       checkRange(start, end, size);
@@ -147,14 +147,14 @@ function fileAttachment(meta: Meta, file: string, size: number, cleanup?: () => 
       checkRange(start, end, size);
       if (start === end) return emptyStream();
       // createReadStream's `end` is inclusive; ours is exclusive.
-      return createReadStream(file, { start, end: end - 1 });
+      return nodeFs().createReadStream(file, { start, end: end - 1 });
     },
     readRange(start, end, scratch) {
       checkRange(start, end, size);
       return readFileRange(file, start, end, scratch);
     },
     read() {
-      return fsp.readFile(file);
+      return nodeFs().promises.readFile(file);
     },
     async dispose() {
       if (disposed) return;
@@ -168,7 +168,7 @@ function fileAttachment(meta: Meta, file: string, size: number, cleanup?: () => 
 async function readFileRange(file: string, start: number, end: number, scratch: Buffer): Promise<Uint8Array> {
   const length = end - start;
   if (scratch.length < length) throw new RangeError(`The read buffer holds ${scratch.length} bytes; ${length} are needed.`);
-  const handle = await fsp.open(file, 'r');
+  const handle = await nodeFs().promises.open(file, 'r');
   try {
     let done = 0;
     while (done < length) {
@@ -188,10 +188,10 @@ async function fromPath(path: string, meta: Meta, f: string, opts: ResolveAttach
   const fix = `Check that ${field} names an existing file that this process can read.`;
   let size: number;
   try {
-    const st = await fsp.stat(file);
+    const st = await nodeFs().promises.stat(file);
     if (!st.isFile()) throw invalid(field, `is not a regular file (it may be a folder): ${describeValue(path)}.`, fix);
     size = st.size;
-    await fsp.access(file, fsConstants.R_OK);
+    await nodeFs().promises.access(file, nodeFs().constants.R_OK);
   } catch (err) {
     if (err instanceof MailerError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -203,7 +203,7 @@ async function fromPath(path: string, meta: Meta, f: string, opts: ResolveAttach
   }
   // A size of 0 may not be the truth: files under /proc (say /proc/self/environ) report 0 and still have bytes. Read
   // such a file once, like a stream, so that its real size (not 0) picks the route and the request's length.
-  if (size === 0) return fromStream(createReadStream(file), meta, f, opts);
+  if (size === 0) return fromStream(nodeFs().createReadStream(file), meta, f, opts);
   return fileAttachment(meta, file, size);
 }
 
@@ -216,13 +216,13 @@ interface Spool {
 async function openSpool(tmpDir: string | undefined, f: string): Promise<Spool> {
   let dir: string | undefined;
   try {
-    dir = await fsp.mkdtemp(join(tmpDir ?? tmpdir(), 'o365-mailer-'));
+    dir = await nodeFs().promises.mkdtemp(join(tmpDir ?? tmpdir(), 'o365-mailer-'));
     const file = join(dir, 'attachment');
-    const handle = await fsp.open(file, 'wx', 0o600);
+    const handle = await nodeFs().promises.open(file, 'wx', 0o600);
     await handle.chmod(0o600);
     return { dir, file, handle };
   } catch (err) {
-    if (dir !== undefined) await fsp.rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (dir !== undefined) await nodeFs().promises.rm(dir, { recursive: true, force: true }).catch(() => {});
     throw spoolError(f, err);
   }
 }
@@ -260,7 +260,7 @@ function chunkBytes(chunk: unknown, f: string, encoding: BufferEncoding | null):
 
 async function fromStream(stream: Readable, meta: Meta, f: string, opts: ResolveAttachmentsOptions): Promise<NormalizedAttachment> {
   const { signal } = opts;
-  const source = stream instanceof Readable ? stream : new Readable().wrap(stream);
+  const source = isNodeReadable(stream) ? stream : new (nodeStream().Readable)().wrap(stream);
   const encoding = source.readableEncoding;
   const onAbort = (): void => {
     source.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -300,11 +300,11 @@ async function fromStream(stream: Readable, meta: Meta, f: string, opts: Resolve
     } catch (err) {
       throw spoolError(f, err);
     }
-    return fileAttachment(meta, file, total, () => fsp.rm(dir, { recursive: true, force: true }));
+    return fileAttachment(meta, file, total, () => nodeFs().promises.rm(dir, { recursive: true, force: true }));
   } catch (err) {
     if (spool) {
       await spool.handle.close().catch(() => {});
-      await fsp.rm(spool.dir, { recursive: true, force: true }).catch(() => {});
+      await nodeFs().promises.rm(spool.dir, { recursive: true, force: true }).catch(() => {});
     }
     if (signal?.aborted) throw abortedError(signal);
     if (err instanceof MailerError) throw err;

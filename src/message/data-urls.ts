@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Attachment, MailMessage } from './types';
+import { nodeCrypto } from '../runtime/node-builtins';
 
 /** `<img … src="data:type;…">`, as nodemailer's attachDataUrls finds them (bounded, so no quadratic scan). */
 const DATA_IMAGE = /(<img\b[^<>]{0,1024} src\s{0,20}=[\s"']{0,20})(data:([^;"'<>\s]{1,255});[^"'>\s]+)/gi;
@@ -39,7 +39,7 @@ export function attachDataUrls(message: MailMessage): MailMessage {
   const html = message.html.replace(DATA_IMAGE, (match: string, prefix: string, url: string, type: string) => {
     const bytes = decodeDataUrl(url);
     if (bytes === undefined) return match;
-    const cid = `${randomBytes(10).toString('hex')}@localhost`;
+    const cid = `${nodeCrypto().randomBytes(10).toString('hex')}@localhost`;
     const contentType = type.toLowerCase();
     added.push({ filename: `image-${added.length + 1}.${EXTENSIONS[contentType] ?? 'bin'}`, content: bytes, contentType, cid });
     return `${prefix}cid:${cid}`;

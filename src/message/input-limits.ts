@@ -35,6 +35,14 @@ function hasLoneSurrogate(text: string): boolean {
   return LONE_SURROGATE.test(text);
 }
 
+/** Printable ASCII only: no control, separator, bidirectional or surrogate character can be in such a text. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** True when `text` passes every {@link checkText} rule at a glance: printable ASCII within `max` characters. */
+function plainText(text: string, max: number): boolean {
+  return text.length <= max && PRINTABLE_ASCII.test(text);
+}
+
 function checkText(field: string, text: string, rules: { max?: number; bidi?: boolean; controls: RegExp; what: string }): void {
   if (hasLoneSurrogate(text)) {
     throw invalid(field, 'contains a lone UTF-16 surrogate (half of an emoji or other character), which cannot be encoded.', `Check how ${field} was built: a string was probably cut in the middle of a character.`);
@@ -75,7 +83,7 @@ export function checkInputLimits(message: Record<string, unknown>): void {
       );
     }
   }
-  if (typeof subject === 'string') checkText('subject', subject, { max: MAX_SUBJECT_CHARS, controls: C1_OR_SEPARATOR, what: 'the subject' });
+  if (typeof subject === 'string' && !plainText(subject, MAX_SUBJECT_CHARS)) checkText('subject', subject, { max: MAX_SUBJECT_CHARS, controls: C1_OR_SEPARATOR, what: 'the subject' });
   for (const [name, body] of [['text', text], ['html', html]] as const) {
     if (typeof body !== 'string') continue;
     if (body.includes('\u0000')) throw invalid(name, 'contains a NUL character, which mail cannot carry.', `Remove NUL characters (\\u0000) from ${name}.`);
@@ -89,7 +97,7 @@ export function checkInputLimits(message: Record<string, unknown>): void {
     }
     attachments.forEach((a, i) => {
       const filename = (a as { filename?: unknown } | null)?.filename;
-      if (typeof filename === 'string') checkText(`attachments[${i}].filename`, filename, { max: MAX_FILENAME_CHARS, bidi: true, controls: CONTROL_OR_SEPARATOR, what: 'the file name' });
+      if (typeof filename === 'string' && !plainText(filename, MAX_FILENAME_CHARS)) checkText(`attachments[${i}].filename`, filename, { max: MAX_FILENAME_CHARS, bidi: true, controls: CONTROL_OR_SEPARATOR, what: 'the file name' });
     });
   }
 }
@@ -112,20 +120,20 @@ export function checkAddressLimits(fields: Readonly<Record<string, readonly Addr
   }
   for (const [field, list] of Object.entries(fields)) {
     list.forEach((a, i) => {
-      if (typeof a.name === 'string') checkText(`${field}[${i}].name`, a.name, { max: MAX_DISPLAY_NAME_CHARS, bidi: true, controls: CONTROL_OR_SEPARATOR, what: 'the sender or recipient' });
+      if (typeof a.name === 'string' && !plainText(a.name, MAX_DISPLAY_NAME_CHARS)) checkText(`${field}[${i}].name`, a.name, { max: MAX_DISPLAY_NAME_CHARS, bidi: true, controls: CONTROL_OR_SEPARATOR, what: 'the sender or recipient' });
     });
   }
 }
 
 /**
- * Refuses a message whose body and fields alone (no attachments) exceed Graph's 4 MB request limit: neither
+ * Refuses a message whose body and fields alone (no attachments) exceed Graph's 4 MB request limit (`bytes`: the
+ * estimate of its `sendMail` JSON without attachments, when the caller has it already): neither
  * `sendMail` nor a draft can carry it, whatever the permissions, since attachments are the only part that can be
  * uploaded separately.
  *
  * @throws MailerError `MESSAGE_INVALID` naming the body.
  */
-export function assertBodyFits(message: NormalizedMessage): void {
-  const bytes = estimateSendMailBytes(message, []);
+export function assertBodyFits(message: NormalizedMessage, bytes: number = estimateSendMailBytes(message, [])): void {
   if (bytes > GRAPH_REQUEST_LIMIT_BYTES) {
     const field = message.body.contentType === 'HTML' ? 'html' : 'text';
     throw invalid(

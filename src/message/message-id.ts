@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { describeValue, invalid } from './validation';
+import { nodeCrypto } from '../runtime/node-builtins';
 
 /** `id-left@id-right` of RFC 5322 msg-id, pragmatically: printable ASCII without spaces, angle brackets or a second `@`. */
 const MSG_ID = /^[!#-'*-;=?A-Z^-~]+@[!#-'*-;=?A-Z^-~[\]]+$/;
@@ -39,5 +39,5 @@ export function normalizeReferences(value: unknown): string[] {
 
 /** A new Message-ID `<uuid@domain>`, as nodemailer makes them (domain: the From address's). */
 export function generateMessageId(domain: string): string {
-  return `<${randomUUID()}@${domain}>`;
+  return `<${nodeCrypto().randomUUID()}@${domain}>`;
 }

@@ -1,10 +1,10 @@
-import { promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MailerError } from '../errors/mailer-error';
 import { generateMessageId, normalizeMessageId, normalizeReferences } from './message-id';
 import type { NormalizedAttachment, NormalizedMessage } from './normalized';
 import type { AddressObject, Attachment, MailMessage } from './types';
 import { describeValue, invalid, isPlainObject } from './validation';
+import { nodeFsPromises } from '../runtime/node-builtins';
 
 /**
  * The one module that loads nodemailer, and only when a message needs MIME: importing the library never loads it.
@@ -173,10 +173,10 @@ async function readRaw(raw: NonNullable<MailMessage['raw']>, maxBytes: number): 
   if (isPlainObject(raw) && typeof (raw as { path?: unknown }).path === 'string') {
     const path = (raw as { path: string }).path;
     try {
-      const st = await fsp.stat(path);
+      const st = await nodeFsPromises().stat(path);
       if (!st.isFile()) throw invalid('raw.path', `is not a regular file: ${describeValue(path)}.`, 'Give raw.path as the path of an .eml file.');
       if (st.size > maxBytes) throw tooLarge(st.size);
-      return await fsp.readFile(path);
+      return await nodeFsPromises().readFile(path);
     } catch (err) {
       if (err instanceof MailerError) throw err;
       throw invalid('raw.path', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): ${describeValue(path)}.`, 'Check that raw.path names an existing file that this process can read.', err);

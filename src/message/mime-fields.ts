@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
 import { CONTENT_TYPE, isReadableLike } from './attachment-specs';
 import { checkEncoding, fileAccessRefused } from './content-checks';
 import { normalizeMessageId, normalizeReferences } from './message-id';
 import type { MailMessage } from './types';
 import { describeValue, hasControlChar, invalid, isPlainObject } from './validation';
+import { isNodeReadable } from '../runtime/node-builtins';
 
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -99,7 +99,7 @@ function checkDate(value: unknown): void {
 
 /** True for a `raw` value: a string, a Buffer, a readable stream or `{ path }`. */
 function checkRaw(value: unknown, disableFileAccess: boolean): void {
-  if (typeof value === 'string' || Buffer.isBuffer(value) || value instanceof Uint8Array || value instanceof Readable || isReadableLike(value)) return;
+  if (typeof value === 'string' || Buffer.isBuffer(value) || value instanceof Uint8Array || isNodeReadable(value) || isReadableLike(value)) return;
   if (isPlainObject(value)) {
     checkOnly(value, 'raw', ['path']);
     const path = value['path'];

@@ -1,8 +1,8 @@
-import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 import type { FileLockOptions } from './file-io';
 import { MapFile } from './map-file';
 import type { SecretStore } from './secret-store';
+import { INSPECT_CUSTOM } from '../runtime/node-builtins';
 
 /**
  * Options of {@link EncryptedFileSecretStore}.
@@ -93,7 +93,7 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 
   /** `util.inspect` shows only the kind and path. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `EncryptedFileSecretStore { path: ${JSON.stringify(this.#file.path)} }`;
   }
 }

@@ -1,6 +1,6 @@
-import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 import type { SecretStore } from './secret-store';
+import { INSPECT_CUSTOM } from '../runtime/node-builtins';
 
 /**
  * Options of {@link EnvSecretStore}.
@@ -76,7 +76,7 @@ export class EnvSecretStore implements SecretStore {
   }
 
   /** `util.inspect` shows only the kind and the variable name. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `EnvSecretStore { variable: ${JSON.stringify(this.#variable)} }`;
   }
 }

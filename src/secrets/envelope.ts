@@ -1,7 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
-import { inspect } from 'node:util';
+import type { ScryptOptions } from 'node:crypto';
 import { MailerError, wordedError } from '../errors/mailer-error';
 import { Wording } from '../errors/redact';
+import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
 
 /**
  * The first six bytes of every encrypted file (see {@link EnvelopeCipher} for the layout).
@@ -121,7 +121,7 @@ function locked(label: string, reason: string, passphrase: string, cause?: unkno
 function deriveKey(passphrase: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** params.log2N, r: params.r, p: params.p, maxmem: MAX_MEM };
   return new Promise((resolve, reject) => {
-    scrypt(passphrase, salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key)));
+    nodeCrypto().scrypt(passphrase, salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
 
@@ -146,7 +146,7 @@ function deriveKey(passphrase: string, salt: Buffer, params: ScryptParams): Prom
  * | 38+n | 16 | GCM authentication tag |
  *
  * Bytes 0–37 (the whole header) are the GCM additional authenticated data, so changing any byte of the file makes
- * decryption fail. The key is `scrypt(passphrase, salt, 32, { N, r, p })`.
+ * decryption fail. The key is `nodeCrypto().scrypt(passphrase, salt, 32, { N, r, p })`.
  *
  * @example
  * ```ts
@@ -178,17 +178,17 @@ export class EnvelopeCipher {
    * one; otherwise this instance's own random salt is used.
    */
   async seal(plaintext: Uint8Array, salt?: Buffer): Promise<Buffer> {
-    const useSalt = salt ?? (this.#salt ??= randomBytes(SALT_BYTES));
+    const useSalt = salt ?? (this.#salt ??= nodeCrypto().randomBytes(SALT_BYTES));
     const params = DEFAULT_SCRYPT_PARAMS;
     const key = await this.#key(useSalt, params);
-    const iv = randomBytes(IV_BYTES);
+    const iv = nodeCrypto().randomBytes(IV_BYTES);
     const header = Buffer.concat([
       MAGIC,
       Buffer.from([ENVELOPE_VERSION, params.log2N, params.r, params.p]),
       useSalt,
       iv,
     ]);
-    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    const cipher = nodeCrypto().createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(header);
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([header, body, cipher.getAuthTag()]);
@@ -227,7 +227,7 @@ export class EnvelopeCipher {
       throw locked(this.#label, 'its key-derivation parameters are invalid (the file was modified)', this.#passphrase, e);
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+      const decipher = nodeCrypto().createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(header);
       decipher.setAuthTag(tag);
       const plaintext = Buffer.concat([decipher.update(body), decipher.final()]);
@@ -255,7 +255,7 @@ export class EnvelopeCipher {
   }
 
   /** `util.inspect` shows only the kind and label. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `EnvelopeCipher { label: ${JSON.stringify(this.#label)} }`;
   }
 }

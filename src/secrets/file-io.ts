@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { nodeCrypto, nodeFsPromises } from '../runtime/node-builtins';
 
 /**
  * File helpers shared by the encrypted secret store and the file token cache: private folders, atomic writes and
@@ -28,7 +27,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * ```
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  await nodeFsPromises().mkdir(dir, { recursive: true, mode: DIR_MODE });
 }
 
 /**
@@ -41,7 +40,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  */
 export async function readFileIfExists(path: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path);
+    return await nodeFsPromises().readFile(path);
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
     throw e;
@@ -51,7 +50,7 @@ export async function readFileIfExists(path: string): Promise<Buffer | undefined
 async function fsyncDir(dir: string): Promise<void> {
   // Makes the rename durable. Windows cannot open a folder: there the rename is as durable as it gets.
   try {
-    const fh = await open(dir, 'r');
+    const fh = await nodeFsPromises().open(dir, 'r');
     try {
       await fh.sync();
     } finally {
@@ -76,8 +75,8 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array): 
   const dir = dirname(path);
   await ensurePrivateDir(dir);
   await removeLeftovers(dir, basename(path));
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', FILE_MODE);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
+  const fh = await nodeFsPromises().open(tmp, 'wx', FILE_MODE);
   try {
     try {
       await fh.writeFile(data);
@@ -87,7 +86,7 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array): 
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        await rename(tmp, path);
+        await nodeFsPromises().rename(tmp, path);
         break;
       } catch (e) {
         // Windows refuses to replace a file another process has open for a moment.
@@ -99,7 +98,7 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array): 
       }
     }
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await nodeFsPromises().rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
   await fsyncDir(dir);
@@ -132,7 +131,7 @@ async function removeLeftovers(dir: string, name: string): Promise<void> {
   const stale = new RegExp(`^${escapeRegExp(name)}(?:\\.[0-9a-f]{16})?\\.lock\\.[0-9a-f]{12}\\.stale$`);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await nodeFsPromises().readdir(dir);
   } catch {
     return;
   }
@@ -143,9 +142,9 @@ async function removeLeftovers(dir: string, name: string): Promise<void> {
       if (!match && !stale.test(entry)) return;
       const full = join(dir, entry);
       try {
-        const info = await stat(full);
+        const info = await nodeFsPromises().stat(full);
         const old = now - info.mtimeMs > LEFTOVER_MS;
-        if (old || (match && !pidIsAlive(Number(match[1]))) || (!match && now - info.mtimeMs > 60_000)) await rm(full, { force: true });
+        if (old || (match && !pidIsAlive(Number(match[1]))) || (!match && now - info.mtimeMs > 60_000)) await nodeFsPromises().rm(full, { force: true });
       } catch {
         /* gone already, or not ours to remove */
       }
@@ -248,7 +247,7 @@ interface LockOwner {
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
-    return JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner;
+    return JSON.parse(await nodeFsPromises().readFile(lockPath, 'utf8')) as LockOwner;
   } catch {
     return undefined;
   }
@@ -271,20 +270,20 @@ function processIsGone(owner: LockOwner | undefined): boolean {
  * user in a sticky folder, a read-only folder).
  */
 async function breakStaleLock(lockPath: string, ino: number): Promise<boolean> {
-  const aside = `${lockPath}.${randomBytes(6).toString('hex')}.stale`;
+  const aside = `${lockPath}.${nodeCrypto().randomBytes(6).toString('hex')}.stale`;
   try {
-    await rename(lockPath, aside);
+    await nodeFsPromises().rename(lockPath, aside);
   } catch {
     return false;
   }
   try {
-    const moved = await stat(aside);
+    const moved = await nodeFsPromises().stat(aside);
     if (moved.ino !== ino) {
       // A new holder took the lock between our look and the rename: put its lock back.
-      await link(aside, lockPath).catch(() => undefined);
+      await nodeFsPromises().link(aside, lockPath).catch(() => undefined);
     }
   } finally {
-    await rm(aside, { force: true }).catch(() => undefined);
+    await nodeFsPromises().rm(aside, { force: true }).catch(() => undefined);
   }
   return true;
 }
@@ -308,13 +307,13 @@ async function breakStaleLock(lockPath: string, ino: number): Promise<boolean> {
 export async function acquireFileLock(lockPath: string, options: FileLockOptions = {}): Promise<FileLock | undefined> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const staleMs = options.staleMs ?? 10_000;
-  const token = randomBytes(12).toString('hex');
+  const token = nodeCrypto().randomBytes(12).toString('hex');
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   for (;;) {
     let retryNow = false;
     try {
-      const fh = await open(lockPath, 'wx', FILE_MODE);
+      const fh = await nodeFsPromises().open(lockPath, 'wx', FILE_MODE);
       try {
         await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), token, at: new Date().toISOString() }));
       } finally {
@@ -329,7 +328,7 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
         throw e;
       } else {
         try {
-          const info = await stat(lockPath);
+          const info = await nodeFsPromises().stat(lockPath);
           if (Date.now() - info.mtimeMs > staleMs || processIsGone(await readOwner(lockPath))) {
             retryNow = await breakStaleLock(lockPath, info.ino);
           }
@@ -350,7 +349,7 @@ function heldLock(lockPath: string, token: string, staleMs: number): FileLock {
   const timer = setInterval(
     () => {
       const now = new Date();
-      utimes(lockPath, now, now).catch(() => undefined);
+      nodeFsPromises().utimes(lockPath, now, now).catch(() => undefined);
     },
     Math.max(50, Math.floor(staleMs / 3)),
   );
@@ -362,7 +361,7 @@ function heldLock(lockPath: string, token: string, staleMs: number): FileLock {
       released = true;
       clearInterval(timer);
       const owner = await readOwner(lockPath);
-      if (owner?.token === token) await rm(lockPath, { force: true });
+      if (owner?.token === token) await nodeFsPromises().rm(lockPath, { force: true });
     },
   };
 }

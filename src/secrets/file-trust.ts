@@ -1,7 +1,7 @@
-import { chmod, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { wordedError, type MailerError } from '../errors/mailer-error';
 import { wording } from '../errors/redact';
+import { nodeFsPromises } from '../runtime/node-builtins';
 
 /**
  * Who may own a secret or token-cache file and its folder: the user this process runs as, or root (the OpenSSH
@@ -44,7 +44,7 @@ export async function assertTrustedFile(path: string, secrets: readonly string[]
   const dir = dirname(path);
   let folder;
   try {
-    folder = await stat(dir);
+    folder = await nodeFsPromises().stat(dir);
   } catch {
     return; // missing: created with mode 0700 on the first write
   }
@@ -54,13 +54,13 @@ export async function assertTrustedFile(path: string, secrets: readonly string[]
     if (folder.uid !== process.getuid()) {
       throw refused(path, `its folder ${dir} can be written by other users (mode ${(folder.mode & 0o7777).toString(8)})`, secrets);
     }
-    await chmod(dir, 0o700).catch(() => {
+    await nodeFsPromises().chmod(dir, 0o700).catch(() => {
       throw refused(path, `its folder ${dir} can be written by other users and could not be made private`, secrets);
     });
   }
   let file;
   try {
-    file = await stat(path); // a symbolic link (a mounted secret) is judged by its target
+    file = await nodeFsPromises().stat(path); // a symbolic link (a mounted secret) is judged by its target
   } catch {
     return; // not written yet
   }

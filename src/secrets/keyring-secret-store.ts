@@ -1,7 +1,7 @@
-import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 import { loadOptionalModule } from './optional-module';
 import type { SecretStore } from './secret-store';
+import { INSPECT_CUSTOM } from '../runtime/node-builtins';
 
 /**
  * The part of `@napi-rs/keyring`'s `Entry` this store uses (`deletePassword` in old versions, `deleteCredential`
@@ -146,7 +146,7 @@ export class KeyringSecretStore implements SecretStore {
   }
 
   /** `util.inspect` shows only the kind and service. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `KeyringSecretStore { service: ${JSON.stringify(this.#service)} }`;
   }
 }

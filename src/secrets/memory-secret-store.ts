@@ -1,5 +1,5 @@
-import { inspect } from 'node:util';
 import type { SecretStore } from './secret-store';
+import { INSPECT_CUSTOM } from '../runtime/node-builtins';
 
 /**
  * A {@link SecretStore} that keeps secrets in this process's memory: for tests, and for secrets fetched at start-up
@@ -37,7 +37,7 @@ export class MemorySecretStore implements SecretStore {
   }
 
   /** `util.inspect` shows only the kind. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return 'MemorySecretStore {}';
   }
 }

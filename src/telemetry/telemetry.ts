@@ -28,6 +28,17 @@ export interface OperationSpan {
 
 const NOOP_SPAN: OperationSpan = { set: () => undefined };
 
+/** What a span says of a request URL: never its query, and no identifier (see {@link urlTemplate}). */
+interface Target {
+  template: string;
+  hostname: string;
+  port: number;
+  scheme: string;
+}
+
+/** How many distinct request URLs keep their parsed {@link Target}. */
+const MAX_TARGETS = 32;
+
 interface Instruments {
   sent: Counter;
   failed: Counter;
@@ -76,6 +87,10 @@ export class Telemetry {
   #tracer: Tracer | undefined;
   #meter: Meter | undefined;
   #instruments: Instruments | undefined;
+  /** False while the meter is the API's no-op meter (no metrics SDK): then nothing is recorded at all. */
+  #metering = false;
+  /** The URL facts of recent request URLs, so a warm send parses and templates its URL once. */
+  readonly #targets = new Map<string, Target>();
   #loading: Promise<void> | undefined;
   readonly #operation = new AsyncLocalStorage<OperationState>();
   readonly #mailbox: string | undefined;
@@ -95,6 +110,8 @@ export class Telemetry {
       this.#tracer = tracerProvider.getTracer(INSTRUMENTATION_NAME);
       this.#meter = meterProvider.getMeter(INSTRUMENTATION_NAME);
       const m = this.#meter;
+      // The API hands out its no-op meter when no metrics SDK is registered; then recording would be wasted work.
+      this.#metering = Object.getPrototypeOf(m) !== Object.getPrototypeOf(api.createNoopMeter());
       this.#instruments = {
         sent: m.createCounter(METRIC.sent, { description: 'Messages Microsoft Graph accepted.', unit: '{message}' }),
         failed: m.createCounter(METRIC.failed, { description: 'Messages that failed, by error code (error.type).', unit: '{message}' }),
@@ -119,6 +136,8 @@ export class Telemetry {
     if (!api || !tracer) return fn(NOOP_SPAN);
     const parentContext = this.#parentContext(api);
     const span = tracer.startSpan(name, { kind: api.SpanKind.INTERNAL }, parentContext);
+    // Without a tracing SDK the span is a no-op with an invalid context: nothing to record, nothing to parent.
+    if (!span.isRecording() && !api.trace.isSpanContextValid(span.spanContext())) return fn(NOOP_SPAN);
     if (this.#mailbox !== undefined) span.setAttribute('o365.mailbox', this.#mailbox);
     const state: OperationState = { span, uploadBytes: 0 };
     const handle: OperationSpan = {
@@ -127,8 +146,8 @@ export class Telemetry {
       },
     };
     try {
-      // Without a tracing SDK the span is a no-op with an invalid context: there is nothing to parent, so no
-      // AsyncLocalStorage scope (on Node 20 it turns on promise hooks that slow every await in the host process).
+      // Only a span with a valid context gets an AsyncLocalStorage scope (on Node 20 it turns on promise hooks that
+      // slow every await in the host process), and only a tracing SDK makes one.
       const traced = api.trace.isSpanContextValid(span.spanContext());
       const result = traced ? await this.#operation.run(state, () => api.context.with(api.trace.setSpan(parentContext, span), () => fn(handle))) : await fn(handle);
       onResult?.(result, handle);
@@ -149,13 +168,15 @@ export class Telemetry {
   /** `o365.send` around one send: route, attempts, request ID, recipient count; and the sent / failed metrics. */
   send<T extends SendLike>(fn: () => Promise<T>): Promise<T> {
     if (this.#loading === undefined && this.#tracer === undefined) return fn();
-    return this.operation(SPAN.send, fn, (result, span) => {
+    const traced = this.operation(SPAN.send, fn, (result, span) => {
       span.set('o365.route', result.route);
       span.set('o365.attempts', result.attempts);
       span.set('o365.request_id', result.requestId);
       span.set('o365.recipients', result.accepted.length);
       span.set('o365.format', result.format);
-    }).then(
+    });
+    if (this.#loading === undefined && !this.#metering) return traced;
+    return traced.then(
       (result) => {
         this.messageSent(result.route);
         return result;
@@ -200,25 +221,22 @@ export class Telemetry {
   readonly httpObserver: HttpObserver = (start) => {
     const api = this.#api;
     if (!api || !this.#tracer) return undefined;
-    let url: URL;
-    try {
-      url = new URL(start.url);
-    } catch {
-      return undefined;
-    }
-    const template = urlTemplate(url.pathname);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const target = this.#target(start.url);
+    if (!target) return undefined;
+    const { template, hostname } = target;
     const attributes: Attributes = {
       'http.request.method': start.method,
-      'server.address': url.hostname,
-      'server.port': port,
-      'url.scheme': url.protocol.replace(':', ''),
+      'server.address': hostname,
+      'server.port': target.port,
+      'url.scheme': target.scheme,
       'url.template': template,
     };
     const bytes = start.method === 'PUT' ? start.requestBytes() : undefined;
     if (bytes !== undefined) attributes['http.request.body.size'] = bytes;
     const state = this.#operation.getStore();
     const span = this.#tracer.startSpan(`${start.method} ${template}`, { kind: api.SpanKind.CLIENT, attributes }, this.#parentContext(api));
+    // No tracing SDK and no metrics SDK: nothing to record, so nothing to do when the request ends.
+    if (!span.isRecording() && !this.#metering) return undefined;
     const startedAt = performance.now();
     return (end) => {
       const outcome: Attributes = {};
@@ -235,11 +253,11 @@ export class Telemetry {
         span.setStatus({ code: api.SpanStatusCode.ERROR, message: type });
       }
       span.end();
-      const common = { 'http.request.method': start.method, 'server.address': url.hostname, 'url.template': template, ...outcome };
       const i = this.#instruments;
-      if (!i) return;
+      if (!i || !this.#metering) return;
+      const common = { 'http.request.method': start.method, 'server.address': hostname, 'url.template': template, ...outcome };
       i.requestDuration.record((performance.now() - startedAt) / 1000, common);
-      if (end.status === 429) i.throttles.add(1, { 'server.address': url.hostname, 'url.template': template });
+      if (end.status === 429) i.throttles.add(1, { 'server.address': hostname, 'url.template': template });
       if (start.method === 'POST' && template.endsWith('/oauth2/v2.0/token')) i.tokenRequests.add(1, outcome);
       if (bytes !== undefined && end.status !== undefined && end.status < 300) {
         i.uploadBytes.add(bytes);
@@ -247,6 +265,31 @@ export class Telemetry {
       }
     };
   };
+
+  /** The span facts of `url`, parsed once per distinct URL (a few recent ones are kept); undefined when unparsable. */
+  #target(requestUrl: string): Target | undefined {
+    // Keyed without the query: an upload URL's query holds its access token.
+    const query = requestUrl.indexOf('?');
+    const href = query < 0 ? requestUrl : requestUrl.slice(0, query);
+    let target = this.#targets.get(href);
+    if (target) return target;
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return undefined;
+    }
+    target = {
+      template: urlTemplate(url.pathname),
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+      scheme: url.protocol.replace(':', ''),
+    };
+    // Draft and upload URLs differ per message: keep the memory bounded, the warm sendMail URL stays in.
+    if (this.#targets.size >= MAX_TARGETS) this.#targets.delete(this.#targets.keys().next().value as string);
+    this.#targets.set(href, target);
+    return target;
+  }
 
   #parentContext(api: OtelApi) {
     const current = this.#operation.getStore();

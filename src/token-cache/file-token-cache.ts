@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { inspect } from 'node:util';
 import { withFileLock, type FileLockOptions } from '../secrets/file-io';
 import { MapFile } from '../secrets/map-file';
 import type { LockableTokenCache } from './lockable';
+import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
 
 interface Entry {
   value: string;
@@ -101,7 +100,7 @@ export class FileTokenCache implements LockableTokenCache {
    * `lock.timeoutMs` (the holder hung) or cannot be created at all, `fn` runs anyway.
    */
   lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    const hash = nodeCrypto().createHash('sha256').update(key).digest('hex').slice(0, 16);
     const lockPath = `${this.#file.path}.${hash}.lock`;
     return withFileLock(lockPath, fn, { ...this.#lock, onTimeout: () => 'proceed', proceedOnError: true });
   }
@@ -112,7 +111,7 @@ export class FileTokenCache implements LockableTokenCache {
   }
 
   /** `util.inspect` shows only the kind and path. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `FileTokenCache { path: ${JSON.stringify(this.#file.path)} }`;
   }
 }

@@ -1,6 +1,6 @@
-import { inspect } from 'node:util';
 import { KeyedMutex } from '../secrets/file-io';
 import type { LockableTokenCache } from './lockable';
+import { INSPECT_CUSTOM } from '../runtime/node-builtins';
 
 interface Entry {
   value: string;
@@ -75,7 +75,7 @@ export class MemoryTokenCache implements LockableTokenCache {
   }
 
   /** `util.inspect` shows only the kind. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return 'MemoryTokenCache {}';
   }
 }

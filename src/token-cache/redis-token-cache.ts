@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { inspect } from 'node:util';
 import { MailerError } from '../errors/mailer-error';
 import { loadOptionalModule } from '../secrets/optional-module';
 import type { LockableTokenCache } from './lockable';
+import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
 
 /**
  * The commands {@link RedisTokenCache} sends, as an ioredis client (`new Redis(...)`) offers them.
@@ -209,7 +208,7 @@ export class RedisTokenCache implements LockableTokenCache {
    */
   async lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lockKey = `${this.#prefix}${key}:lock`;
-    const token = randomBytes(12).toString('hex');
+    const token = nodeCrypto().randomBytes(12).toString('hex');
     let client: RedisClientLike | undefined;
     let held = false;
     try {
@@ -297,7 +296,7 @@ export class RedisTokenCache implements LockableTokenCache {
   }
 
   /** `util.inspect` shows only the kind and key prefix. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `RedisTokenCache { keyPrefix: ${JSON.stringify(this.#prefix)} }`;
   }
 }

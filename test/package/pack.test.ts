@@ -114,6 +114,22 @@ describe('the packed tarball in a separate project', () => {
     expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', refused: 'imported at load time: undici' });
   });
 
+  it('import of the main entry (ESM) loads neither node:crypto nor node:stream, nor a module facade that pulls them in', () => {
+    const run = node(
+      'consumer-builtins.mjs',
+      `
+      const before = new Set(process.moduleLoadList);
+      const lib = await import('o365-oauth-mailer');
+      const loaded = process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (crypto|stream|internal\\/crypto\\/|internal\\/streams\\/readable|internal\\/util\\/parse_args)/.test(m));
+      console.log(JSON.stringify({ mailer: typeof lib.O365OAuthMailer, loaded }));
+      `,
+    );
+    expect(run.stderr).toBe('');
+    // A failure here names the module loaded at import: modules the main entry reaches take node:crypto,
+    // node:stream, node:fs and node:util from src/runtime/node-builtins.ts, on first use.
+    expect(JSON.parse(run.stdout)).toEqual({ mailer: 'function', loaded: [] });
+  });
+
   it('nodemailer.createTransport(createGraphTransport(...)) through require() (CommonJS) and import (ESM)', () => {
     const script = (load: string) => `
       ${load}

@@ -6,6 +6,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index';
 import { MailerError, O365OAuthMailer, type O365OAuthMailerConfig } from '../../src/index';
+import { Telemetry } from '../../src/telemetry/telemetry';
 import { urlTemplate } from '../../src/telemetry/url-template';
 
 /** Collects metrics on demand. */
@@ -213,5 +214,49 @@ describe('queue depth (for the outbox)', () => {
     stop();
     depth = 9;
     expect((await metric('o365.outbox.queue.depth')).map((d) => d.value)).not.toContain(9);
+  });
+});
+
+describe('with @opentelemetry/api but no SDK', () => {
+  const start = { method: 'POST' as const, url: 'https://graph.microsoft.com/v1.0/users/ann%40contoso.com/sendMail', requestBytes: () => 0 };
+
+  it('does no work per request or per send: no observer, no scope, the send result passes through', async () => {
+    const telemetry = new Telemetry({}, 'ann@contoso.com');
+    await telemetry.ready();
+    expect(telemetry.httpObserver(start)).toBeUndefined();
+    const result = { route: 'sendMail', attempts: 1, accepted: ['bob@contoso.com'] };
+    let seen: unknown;
+    await expect(
+      telemetry.operation('o365.send', async (span) => {
+        seen = span;
+        span.set('o365.route', 'sendMail');
+        return result;
+      }),
+    ).resolves.toBe(result);
+    await expect(telemetry.send(async () => result)).resolves.toBe(result);
+    expect(seen).toBeDefined();
+  });
+
+  it('a metrics SDK alone still gets request durations, with a no-op tracer', async () => {
+    const telemetry = new Telemetry({ meterProvider });
+    await telemetry.ready();
+    const end = telemetry.httpObserver(start);
+    expect(end).toBeTypeOf('function');
+    end!({ status: 202, durationMs: 3 });
+    const durations = await metric('http.client.request.duration');
+    expect(durations.map((d) => [d.attributes['url.template'], d.attributes['http.response.status_code']])).toEqual([['/v1.0/users/{user}/sendMail', 202]]);
+  });
+
+  it('a tracing SDK alone still gets spans, with the no-op meter', async () => {
+    const telemetry = new Telemetry({ tracerProvider });
+    await telemetry.ready();
+    telemetry.httpObserver({ ...start, url: `${start.url}?authtoken=SECRET-UPLOAD-TOKEN` })!({ status: 202, durationMs: 3 });
+    telemetry.httpObserver(start)!({ status: 429, durationMs: 3 });
+    expect(exporter.getFinishedSpans().map((s) => [s.name, s.attributes['http.response.status_code']])).toEqual([
+      ['POST /v1.0/users/{user}/sendMail', 202],
+      ['POST /v1.0/users/{user}/sendMail', 429],
+    ]);
+    expect(everyAttribute()).not.toContain('SECRET-UPLOAD-TOKEN');
+    expect(await metric('http.client.request.duration')).toEqual([]);
   });
 });
