@@ -26,7 +26,7 @@ import { sendMailJson, toGraphFileAttachment, toGraphMessage } from './message/g
 import { generateMessageId, normalizeMessageId } from './message/message-id';
 import { MimeComposer } from './message/mime-composer';
 import { MAX_MIME_BYTES } from './message/mime-size';
-import { SEND_PREPARED_MIME, type PreparedMime } from './message/prepared-mime';
+import { SEND_PREPARED_MIME, type PrepareMime } from './message/prepared-mime';
 import { attachDataUrls } from './message/data-urls';
 import { assertBodyFits } from './message/input-limits';
 import { normalizeMessage } from './message/normalize';
@@ -275,36 +275,49 @@ export class O365OAuthMailer {
   }
 
   /**
-   * Sends a MIME message built by the nodemailer transport (`o365-oauth-mailer/nodemailer`): as one MIME
-   * `sendMail`, or, with `separate` attachments, as a draft created from it with those attachments uploaded, then
-   * `/send`, under the same exactly-once, `DELIVERY_UNKNOWN` and clean-up rules as {@link O365OAuthMailer.send}.
+   * Sends a MIME message built by the nodemailer transport (`o365-oauth-mailer/nodemailer`): `prepare` builds it
+   * under this mailer's `disableFileAccess`; it goes as one MIME `sendMail`, or, with `separate` attachments, as a
+   * draft created from it with those attachments uploaded, then `/send`, under the same exactly-once,
+   * `DELIVERY_UNKNOWN` and clean-up rules as {@link O365OAuthMailer.send}.
    *
    * @internal
    */
-  [SEND_PREPARED_MIME](prepared: PreparedMime, options: Pick<SendOptions, 'signal' | 'onProgress'> = {}): Promise<SendResult> {
+  [SEND_PREPARED_MIME](prepare: PrepareMime, options: Pick<SendOptions, 'signal' | 'onProgress'> = {}): Promise<SendResult> {
     return this.#telemetry.send(async () => {
       try {
         const { signal } = options;
         if (signal?.aborted) throw new MailerError(catalogued('ABORTED', 'Cancelled before sending.'));
-        assertAttachmentSizes(prepared.separate);
-        if (prepared.separate.length > 0) await requireDrafts(async () => this.#mayUseDrafts(await this.#tokens.getToken(signal ? { signal } : {})), prepared.separate);
-        const { outcome, route } = await deliverMime(
-          {
-            runner: this.#runner,
-            http: this.#http,
-            policy: this.#policy,
-            logger: this.#logger,
-            secrets: () => this.#secrets,
-            userPath: this.#userPath,
-            clientRequestId: nodeCrypto().randomUUID(),
-            ...(signal ? { signal } : {}),
-            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-          },
-          prepared.mime,
-          prepared.separate,
-          prepared.messageId,
-        );
-        return this.#result(prepared.recipients, outcome, route, 'mime', prepared.messageId);
+        const prepared = await prepare({ disableFileAccess: this.#config.disableFileAccess, ...(signal ? { signal } : {}) });
+        try {
+          let { mime } = prepared;
+          let envelope = prepared.envelope;
+          if (envelope === 'raw') {
+            const raw = await this.#composer.prepareRaw(mime, MAX_MIME_BYTES, this.#messageIdDomain(this.#config.sender));
+            ({ mime } = raw);
+            envelope = { recipients: raw.recipients, messageId: raw.messageId };
+          }
+          assertAttachmentSizes(prepared.separate);
+          if (prepared.separate.length > 0) await requireDrafts(async () => this.#mayUseDrafts(await this.#tokens.getToken(signal ? { signal } : {})), prepared.separate);
+          const { outcome, route } = await deliverMime(
+            {
+              runner: this.#runner,
+              http: this.#http,
+              policy: this.#policy,
+              logger: this.#logger,
+              secrets: () => this.#secrets,
+              userPath: this.#userPath,
+              clientRequestId: nodeCrypto().randomUUID(),
+              ...(signal ? { signal } : {}),
+              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            },
+            mime,
+            prepared.separate,
+            envelope.messageId,
+          );
+          return this.#result(envelope.recipients, outcome, route, 'mime', envelope.messageId);
+        } finally {
+          await prepared.dispose();
+        }
       } catch (error) {
         throw unexpected(error, 'sending', this.#secrets);
       }

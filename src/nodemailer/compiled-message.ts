@@ -4,7 +4,9 @@ import { tooLarge } from '../graph/mime-sender';
 import { resolveAttachments } from '../message/attachments';
 import { MAX_MIME_BYTES, mimeAttachmentBytes } from '../message/mime-size';
 import type { NormalizedAttachment } from '../message/normalized';
+import type { PrepareContext, PreparedMime } from '../message/prepared-mime';
 import type { Attachment } from '../message/types';
+import { fileAccessRefused } from '../message/content-checks';
 
 /**
  * The part of nodemailer's MimeNode (the compiled message tree) the transport reads. Anything it does not find in
@@ -22,8 +24,12 @@ export interface CompiledNode {
   rootNode?: CompiledNode;
   getHeader(key: string): unknown;
   setContent(content: unknown): unknown;
+  setHeader(key: string, value: string): unknown;
   remove(): unknown;
   createReadStream(): Readable;
+  keepBcc?: boolean;
+  getEnvelope(): { from: string | false; to: string[] };
+  messageId(): string;
 }
 
 /** Room for the headers and boundaries of a MIME message on top of its parts. */
@@ -38,14 +44,6 @@ interface Candidate {
   stream: boolean;
 }
 
-/** The message the transport sends: at most about 3 MB of MIME, plus the attachments uploaded to the draft. */
-export interface SplitMessage {
-  mime: Buffer;
-  /** Attachments taken out of the MIME, to upload to the draft. */
-  separate: NormalizedAttachment[];
-  /** Frees spooled temp files. */
-  dispose(): Promise<void>;
-}
 
 function leaves(node: CompiledNode, out: CompiledNode[] = []): CompiledNode[] {
   if (node.childNodes.length === 0) out.push(node);
@@ -62,11 +60,13 @@ function isStream(value: unknown): value is Readable {
  * Content-Disposition and only the headers MailComposer writes, whose content is a Buffer, a string, a stream or
  * a file (not a raw part, not a URL, not the calendar part nodemailer shares between two nodes).
  */
-function candidate(node: CompiledNode, root: CompiledNode): Candidate | undefined {
-  if (node === root || node._raw || typeof node.filename !== 'string' || node.filename === '' || !Array.isArray(node._headers)) return undefined;
+function candidate(node: CompiledNode): Candidate | undefined {
+  if (node._raw || typeof node.filename !== 'string' || node.filename === '' || !Array.isArray(node._headers)) return undefined;
   const disposition = String(node.getHeader('Content-Disposition') ?? '').toLowerCase();
   if (disposition !== 'attachment' && disposition !== 'inline') return undefined;
-  if (node._headers.some((h) => !PART_HEADERS.has(String(h.key).toLowerCase()))) return undefined;
+  // The root's other headers are the message's (From, Subject…), which stay when the attachment leaves it.
+  const root = node.rootNode === undefined || node.rootNode === node;
+  if (node._headers.some((h) => !PART_HEADERS.has(String(h.key).toLowerCase()) && (!root || /^content-/i.test(String(h.key))))) return undefined;
   const content = node.content as { path?: unknown; href?: unknown; _resolve?: unknown; _resolvedValue?: unknown } | string | Buffer | undefined;
   const spec: Attachment = { filename: node.filename };
   if (typeof node.contentType === 'string' && node.contentType !== '') spec.contentType = node.contentType;
@@ -84,29 +84,70 @@ function candidate(node: CompiledNode, root: CompiledNode): Candidate | undefine
   return { node, spec, stream };
 }
 
+/**
+ * A message that is one attachment and nothing else has the attachment as its root: when it is uploaded on its
+ * own, the root becomes an empty text body (the headers stay).
+ */
+function emptyRoot(root: CompiledNode): void {
+  root._headers = (root._headers ?? []).filter((h) => !/^content-(disposition|id|transfer-encoding)$/i.test(String(h.key)));
+  delete root.filename;
+  root.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  root.setContent('');
+}
+
 /** A part that stays in the MIME: its bytes there, at most (quoted-printable triples them), when known. */
 function partBytes(node: CompiledNode): number {
-  const content = node._raw ?? node.content;
+  const content = node._raw || node.content;
   if (typeof content === 'string') return 3 * Buffer.byteLength(content, 'utf8');
   if (Buffer.isBuffer(content)) return 3 * content.length;
   return 0;
 }
 
+/** Every node of the tree, the root first. */
+function nodes(node: CompiledNode, out: CompiledNode[] = []): CompiledNode[] {
+  out.push(node);
+  for (const child of node.childNodes) nodes(child, out);
+  return out;
+}
+
 /**
- * Reads the message nodemailer compiled (after its plugins) into at most {@link MAX_MIME_BYTES}. When its
- * attachments would make it larger, the largest plain attachments are taken out of the tree first and returned as
- * `separate`, to be uploaded to a draft created from the rest: files are `stat`ed and streamed later, streams
- * are spooled to a 0600 temp file when over 3 MiB, so a large attachment is never held in memory whole.
+ * Under `disableFileAccess` (the mailer's), refuses a message with any part nodemailer would read from a file, before
+ * anything is read, and tells every part to refuse files too.
+ *
+ * @throws MailerError `MESSAGE_INVALID` naming the part.
+ */
+function checkFileAccess(root: CompiledNode): void {
+  for (const node of nodes(root)) {
+    node.disableFileAccess = true;
+    const content = (node._raw || node.content) as { path?: unknown; href?: unknown } | undefined;
+    if (content && typeof content === 'object' && typeof content.path === 'string' && content.href === undefined) {
+      throw fileAccessRefused(node === root && node._raw ? 'raw.path' : `the path of ${node.filename ? JSON.stringify(node.filename) : `the ${node.contentType ?? 'body'} part`}`);
+    }
+  }
+}
+
+/**
+ * Prepares the message nodemailer compiled (after its plugins) for the mailer: at most {@link MAX_MIME_BYTES} of
+ * MIME. When its attachments would make it larger, the largest plain attachments are taken out of the tree first
+ * and returned as `separate`, to be uploaded to a draft created from the rest: files are `stat`ed and streamed
+ * later, streams are spooled to a 0600 temp file when over 3 MiB, so a large attachment is never held in memory
+ * whole. A `raw` message is read as it is (the mailer reads its recipients and Message-ID).
  *
  * @throws MailerError `ATTACHMENT_TOO_LARGE` when what must stay in the MIME is over about 3 MB, or
- *   `MESSAGE_INVALID` when nodemailer cannot build the message (an unreadable file, a failed stream).
+ *   `MESSAGE_INVALID` when nodemailer cannot build the message (an unreadable file, a failed stream) or a file path
+ *   is given under `disableFileAccess`.
  */
-export async function splitCompiled(root: CompiledNode, signal?: AbortSignal): Promise<SplitMessage> {
+export async function prepareCompiled(root: CompiledNode, context: PrepareContext): Promise<PreparedMime> {
+  if (context.disableFileAccess) checkFileAccess(root);
+  // SMTP carries Bcc in the envelope only; Graph delivers to the Bcc header and removes it.
+  root.keepBcc = true;
+  if (root._raw) return { mime: await readCapped(root.createReadStream()), envelope: 'raw', separate: [], dispose: async () => {} };
+  const { signal } = context;
   const parts = leaves(root);
   const candidates: Candidate[] = [];
   let estimate = OVERHEAD_BYTES;
   for (const node of parts) {
-    const c = candidate(node, root);
+    const c = candidate(node);
     if (c) candidates.push(c);
     else estimate += partBytes(node);
   }
@@ -125,12 +166,20 @@ export async function splitCompiled(root: CompiledNode, signal?: AbortSignal): P
       estimate -= mimeAttachmentBytes(a.size);
     }
     candidates.forEach((c, i) => {
-      if (moved.has(i)) c.node.remove();
+      if (moved.has(i)) {
+        if (c.node === root) emptyRoot(root);
+        else c.node.remove();
+      }
       // A stream was read to learn its size: the part now streams the copy.
       else if (c.stream) c.node.setContent((resolved[i] as NormalizedAttachment).open());
     });
     const mime = await readCapped(root.createReadStream());
-    return { mime, separate: resolved.filter((_, i) => moved.has(i)), dispose };
+    return {
+      mime,
+      envelope: { recipients: root.getEnvelope().to, messageId: root.messageId() },
+      separate: resolved.filter((_, i) => moved.has(i)),
+      dispose,
+    };
   } catch (err) {
     await dispose();
     throw err;

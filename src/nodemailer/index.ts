@@ -18,10 +18,10 @@ import type { O365OAuthMailerConfig } from '../config/types';
 import { MailerError } from '../errors/mailer-error';
 import { O365OAuthMailer } from '../mailer';
 import { REFUSED_MESSAGE_FIELDS } from '../message/fields';
-import { SEND_PREPARED_MIME, type PreparedMime } from '../message/prepared-mime';
+import { SEND_PREPARED_MIME } from '../message/prepared-mime';
 import type { SendResult } from '../message/types';
 import { invalid } from '../message/validation';
-import { splitCompiled, type CompiledNode } from './compiled-message';
+import { prepareCompiled, type CompiledNode } from './compiled-message';
 import { transportError } from './transport-error';
 
 export type { TransportError, TransportErrorFields } from './transport-error';
@@ -132,18 +132,12 @@ export function createGraphTransport(configOrMailer: O365OAuthMailerConfig | O36
             throw invalid(field, refused.why, `${refused.fix} See docs/coming-from-nodemailer.md.`);
           }
         }
-        // SMTP carries Bcc in the envelope only; Graph delivers to the Bcc header and removes it.
-        mail.message.keepBcc = true;
-        const envelope = mail.message.getEnvelope();
         const signal = data['signal'] instanceof AbortSignal ? (data['signal'] as AbortSignal) : undefined;
-        const split = await splitCompiled(mail.message as unknown as CompiledNode, signal);
-        let result: SendResult;
-        try {
-          const prepared: PreparedMime = { mime: split.mime, recipients: envelope.to, messageId: mail.message.messageId(), separate: split.separate };
-          result = await mailer[SEND_PREPARED_MIME](prepared, signal ? { signal } : {});
-        } finally {
-          await split.dispose();
-        }
+        const compiled = mail.message as unknown as CompiledNode;
+        const result = await mailer[SEND_PREPARED_MIME]((context) => prepareCompiled(compiled, context), signal ? { signal } : {});
+        const computed = mail.message.getEnvelope();
+        // A raw message's recipients come from its own headers, which nodemailer does not read.
+        const envelope = compiled._raw ? { from: computed.from, to: result.accepted } : computed;
         return {
           messageId: result.messageId,
           envelope,

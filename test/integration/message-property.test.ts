@@ -49,7 +49,9 @@ const messageArb = fc.record(
     inReplyTo: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: local.map((l) => `<${l}@shop.example>`), weight: 1 }),
     headers: fc.dictionary(headerName, headerValue, { maxKeys: 3 }),
     attachments: fc.array(attachmentSpec, { maxLength: 3 }),
-    typo: mostly(fc.constant(null), fc.constantFrom('attachment', 'replyto', 'envelope', 'dsn')),
+    watchHtml: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: mostly(html, fc.constant(42)), weight: 1 }),
+    textEncoding: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: mostly(fc.constantFrom('quoted-printable', 'base64'), fc.constant('qp')), weight: 1 }),
+    typo: mostly(fc.constant(null), fc.constantFrom('attachment', 'replyto', 'envelope', 'dsn', 'otp', 'newline', 'maxRecipients', 'encoding', 'watchHTML')),
   },
   { requiredKeys: ['to'] },
 );
@@ -103,6 +105,11 @@ describe('property: intact or MESSAGE_INVALID naming the field', () => {
         };
         sameBody(m.text, message.text);
         sameBody(m.html, message.html);
+        if (typeof message.watchHtml === 'string') {
+          const watch = m.alternatives?.find((a) => a.contentType === 'text/watch-html')?.content;
+          // Alone, it is the single part and ends with the line break nodemailer writes after it (CRLF, kept as is).
+          expect([message.watchHtml, `${message.watchHtml}\n`, `${message.watchHtml}\r\n`]).toContain(watch);
+        }
         if (message.priority && message.priority !== 'normal') expect(m.importance).toBe(message.priority);
         if (message.inReplyTo) expect(m.inReplyTo).toBe(message.inReplyTo);
         for (const [name, value] of Object.entries((message.headers as Record<string, string> | undefined) ?? {})) {

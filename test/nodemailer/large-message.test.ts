@@ -88,6 +88,18 @@ describe('a message over 3 MB through transporter.sendMail()', () => {
     transporter.close();
   });
 
+  it('a message that is one large file and nothing else: the file is uploaded, the body is empty', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const info = (await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', subject: 'just the file', attachments: [{ path: join(dir, 'scan.pdf') }] })) as GraphSentMessageInfo;
+    expect(info.result.route).toBe('draft');
+    const m = emulator.messages[0]!;
+    expect(m).toMatchObject({ subject: 'just the file', messageId: info.messageId });
+    expect(m.attachments).toHaveLength(1);
+    expect(m.attachments[0]).toMatchObject({ name: 'scan.pdf', contentType: 'application/pdf' });
+    expect(m.attachments[0]?.content.equals(FILE)).toBe(true);
+    transporter.close();
+  });
+
   it('an attachment stream that fails is a MESSAGE_INVALID MailerError; nothing is sent', async () => {
     const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
     const broken = new Readable({

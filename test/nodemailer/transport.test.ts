@@ -124,6 +124,39 @@ describe('nodemailer.createTransport(createGraphTransport(...)) (ESM)', () => {
     transporter.close();
   });
 
+  it('raw: recipients and Message-ID come from the message itself (one is added when it has none)', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const eml = (id: string) => `From: ${emulator.sender}\r\nTo: ann@contoso.com\r\nCc: cy@contoso.com\r\nSubject: raw\r\n${id ? `Message-ID: <${id}@x.example>\r\n` : ''}\r\nbody`;
+    const info = (await transporter.sendMail({ raw: eml('r1') })) as GraphSentMessageInfo;
+    expect(info).toMatchObject({ messageId: '<r1@x.example>', accepted: ['ann@contoso.com', 'cy@contoso.com'], envelope: { to: ['ann@contoso.com', 'cy@contoso.com'] } });
+    const fresh = (await transporter.sendMail({ raw: eml('') })) as GraphSentMessageInfo;
+    expect(fresh.messageId).toMatch(/^<.+@.+>$/);
+    expect(emulator.messages.map((m) => m.messageId)).toEqual(['<r1@x.example>', fresh.messageId]);
+    transporter.close();
+  });
+
+  it('the mailer’s disableFileAccess holds through the transport: a path is refused before any file is read or request made', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig({ disableFileAccess: true })));
+    for (const message of [
+      { attachments: [{ path: '/proc/self/environ' }] },
+      { attachments: [{ filename: 'env.txt', path: '/proc/self/environ' }], text: 'x', html: '<p>x</p>' },
+      { html: { path: '/proc/self/environ' } },
+    ]) {
+      const err = (await transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', ...message }).catch((e: unknown) => e)) as TransportError;
+      expect(err).toBeInstanceOf(MailerError);
+      expect(err.code).toBe('MESSAGE_INVALID');
+      expect(err.message, JSON.stringify(message)).toMatch(/file access is disabled/);
+    }
+    // nodemailer's own per-message switch is honoured too.
+    const own = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const err = (await own.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x', disableFileAccess: true, attachments: [{ path: '/proc/self/environ' }] }).catch((e: unknown) => e)) as TransportError;
+    expect(err).toMatchObject({ code: 'MESSAGE_INVALID' });
+    expect(emulator.requests.filter((r) => r.area === 'graph')).toEqual([]);
+    expect(emulator.messages).toEqual([]);
+    transporter.close();
+    own.close();
+  });
+
   it('verify() resolves true, or rejects with the MailerError of the first failing check', async () => {
     const ok = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
     await expect(ok.verify()).resolves.toBe(true);

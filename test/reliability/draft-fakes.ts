@@ -187,6 +187,12 @@ export class DraftGraph {
   readonly deletes: string[] = [];
   readonly authorizations: string[] = [];
   readonly clientRequestIds: string[] = [];
+  /** Answers to create-draft in turn, given AFTER the draft was made (e.g. a 504): then the default 201. */
+  createReplies: Reply[] = [];
+  /** The paths (query included) of the Drafts look-ups. */
+  readonly lookups: string[] = [];
+  /** Drafts made and neither sent nor deleted. */
+  readonly live = new Set<string>();
   /** Answers to /send in turn; the last repeats. */
   sendReplies: Reply[] = [[202]];
   /** An answer to createUploadSession instead of opening one. */
@@ -226,7 +232,8 @@ export class DraftGraph {
         wrap('create', (_path, body) => {
           self.creates++;
           self.createBodies.push(body);
-          return [201, { id: `draft-${self.creates}`, isDraft: true }];
+          self.live.add(`draft-${self.creates}`);
+          return self.createReplies.shift() ?? [201, { id: `draft-${self.creates}`, isDraft: true }];
         }),
       )
       .post(attach)
@@ -250,6 +257,7 @@ export class DraftGraph {
         wrap('send', (path) => {
           self.sends.push(decodeURIComponent(send.exec(path)![1]!));
           const reply = self.sendReplies[Math.min(self.sends.length - 1, self.sendReplies.length - 1)]!;
+          if (reply !== 'reset' && reply[0] === 202) self.live.delete(decodeURIComponent(send.exec(path)![1]!));
           return reply;
         }),
       )
@@ -257,7 +265,15 @@ export class DraftGraph {
       .reply(
         wrap('delete', (path) => {
           self.deletes.push(decodeURIComponent(item.exec(path)![1]!));
+          self.live.delete(decodeURIComponent(item.exec(path)![1]!));
           return [204];
+        }),
+      )
+      .get(new RegExp(`^${escape(USER_PATH)}/mailFolders/drafts/messages\\?`))
+      .reply(
+        wrap('lookup', (path) => {
+          self.lookups.push(path);
+          return [200, { value: [...self.live].map((id) => ({ id })) }];
         }),
       );
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MailerError } from '../../src/index';
 import { fakeJwt, tokenEndpoint, tokenReply } from '../helpers/microsoft';
-import { AUTHTOKEN, DraftGraph, UploadServer, graphError, readWriteTokens } from './draft-fakes';
+import { AUTHTOKEN, DraftGraph, USER_PATH, UploadServer, graphError, readWriteTokens } from './draft-fakes';
 import { rejectionOf, trackedMailers } from './helpers';
 
 const CHUNK = 3_932_160;
@@ -190,6 +190,26 @@ describe('a failure before /send deletes the draft', () => {
     expect(err.code).toBe('MESSAGE_INVALID');
     expect(graph.sends).toEqual(['draft-1']);
     expect(graph.deletes).toEqual(['draft-1']);
+  });
+});
+
+describe('a create-draft answered 504 after the draft was made', () => {
+  it("looks the draft up with Microsoft's documented filter on the library's extended property, URL-encoded, and uses it", async () => {
+    readWriteTokens();
+    graph.createReplies = [[504, graphError('GatewayTimeout', 'The gateway did not receive a response in time.')]];
+    const result = await mailer().send(message());
+    expect(result.route).toBe('draft');
+    expect(graph.creates).toBe(1);
+    const id = graph.clientRequestIds[0]!;
+    const filter = `singleValueExtendedProperties/Any(ep: ep/id eq 'String {a5aa2888-523b-4f10-9a43-15d336ecb9bf} Name o365MailerClientRequestId' and ep/value eq '${id}')`;
+    // Spaces, '/' and ':' encoded as Microsoft asks; the URL parser also encodes the quotes (%27) on the wire.
+    const expected = `${USER_PATH}/mailFolders/drafts/messages?$filter=${encodeURIComponent(filter).replace(/'/g, '%27')}&$select=id&$top=50`;
+    // The look-up before using the draft, and the check for late copies after the send.
+    expect(graph.lookups).toEqual([expected, expected]);
+    expect(graph.lookups[0]).toContain('singleValueExtendedProperties%2FAny(ep%3A%20ep%2Fid%20eq%20');
+    expect(graph.sends).toEqual(['draft-1']);
+    expect(graph.deletes).toEqual([]);
+    expect(graph.live.size).toBe(0);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type SecretStore,
   type TokenCache,
 } from '../../src/index';
+import type { GraphSentMessageInfo, GraphTransport, TransportError } from '../../src/nodemailer/index';
 
 describe('public API types', () => {
   it('config', () => {
@@ -41,6 +42,22 @@ describe('public API types', () => {
     // @ts-expect-error importance is a closed set
     const m: MailMessage = { importance: 'urgent' };
     void m;
+  });
+
+  it('nodemailer fields and the transport', () => {
+    expectTypeOf<MailMessage['watchHtml']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<MailMessage['attachDataUrls']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<MailMessage['textEncoding']>().toEqualTypeOf<'quoted-printable' | 'base64' | undefined>();
+    expectTypeOf<MailMessage['xMailer']>().toEqualTypeOf<string | false | undefined>();
+    // @ts-expect-error textEncoding is nodemailer's closed set
+    const qp: MailMessage = { textEncoding: 'qp' };
+    void qp;
+    expectTypeOf<TransportError['responseCode']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<TransportError['command']>().toEqualTypeOf<'CONN' | 'AUTH' | 'API' | undefined>();
+    expectTypeOf<TransportError['permanent']>().toEqualTypeOf<boolean>();
+    expectTypeOf<TransportError>().toMatchTypeOf<MailerError>();
+    expectTypeOf<GraphSentMessageInfo['rejected']>().toEqualTypeOf<string[]>();
+    expectTypeOf<GraphTransport['send']>().parameters.toMatchTypeOf<[unknown, (err: Error | null, info?: GraphSentMessageInfo) => void]>();
   });
 
   it('errors', () => {
