@@ -118,5 +118,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     logger: o.logger,
     now,
     describe,
+    telemetry: options.telemetry ?? {},
+    storeKind: describe === 'redis' ? 'redis' : 'sqlite',
   });
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { MailerError, validateMessage, type Logger, type MailMessage, type O365OAuthMailer } from '../index';
+import { MailerError, validateMessage, type Logger, type MailMessage, type O365OAuthMailer, type TelemetryOptions } from '../index';
+import { observeQueueDepth } from '../telemetry/queue-depth';
 import { attachmentInputs } from './attachment-input';
 import { runItem, toMailerError, type EngineSettings } from './engine';
 import { encodeMessage } from './message-codec';
@@ -29,6 +30,10 @@ export interface OutboxParts {
   now: () => number;
   /** A short name of the store for `util.inspect`. */
   describe: string;
+  /** Where the queue depth gauge goes. */
+  telemetry: TelemetryOptions;
+  /** `o365.outbox.store` of the gauge. */
+  storeKind: 'sqlite' | 'redis';
 }
 
 function toItem(row: ItemRow): OutboxItem {
@@ -79,6 +84,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   #started = false;
   #closed = false;
   #verifyTimer: NodeJS.Timeout | undefined;
+  #stopDepth: Promise<() => void> | undefined;
   #verifying = false;
   #drainWake: (() => void) | undefined;
 
@@ -146,6 +152,17 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     this.#p.backend.start((item, ops) => runItem(this.#settings, item, ops));
     this.#verifyTimer = setInterval(() => void this.#checkPaused(), this.#p.verifyIntervalMs);
     this.#verifyTimer.unref();
+    // Queued and sending items, read at each metric collection (nothing without @opentelemetry/api).
+    this.#stopDepth = observeQueueDepth(
+      {
+        read: async () => {
+          const { states } = await this.stats();
+          return states.queued + states.sending;
+        },
+        attributes: { 'o365.outbox.store': this.#p.storeKind },
+      },
+      this.#p.telemetry,
+    ).catch(() => () => undefined);
   }
 
   /**
@@ -174,6 +191,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#verifyTimer) clearInterval(this.#verifyTimer);
+    (await this.#stopDepth)?.();
     await this.#p.backend.close();
     this.#drainWake?.();
   }

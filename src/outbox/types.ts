@@ -1,4 +1,4 @@
-import type { Logger, MailMessage, MailerError, O365OAuthMailer } from '../index';
+import type { Logger, MailMessage, MailerError, O365OAuthMailer, TelemetryOptions } from '../index';
 
 /**
  * Where an outbox keeps its items: one SQLite file for one machine (several processes may share it), or Redis
@@ -66,6 +66,13 @@ export interface OutboxOptions {
   verifyIntervalMs?: number;
   /** Where the outbox logs pauses, resumes and reconciliations. @default silent */
   logger?: Logger;
+  /**
+   * OpenTelemetry, as the mailer's `telemetry` option: a started outbox reports the gauge
+   * `o365.outbox.queue.depth` (queued and sending items, every sender) with `o365.outbox.store` (`sqlite` or
+   * `redis`). Nothing is loaded or reported without `@opentelemetry/api`, or with `enabled: false`.
+   * @default the global meter provider
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /** Options of {@link Outbox.enqueue}. */

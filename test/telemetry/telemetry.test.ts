@@ -1,22 +1,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { HrTime } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestReader } from '../helpers/metric-reader';
 import { startEmulator, type Emulator } from '../../src/emulator/index';
 import { MailerError, O365OAuthMailer, type O365OAuthMailerConfig } from '../../src/index';
 import { Telemetry } from '../../src/telemetry/telemetry';
 import { urlTemplate } from '../../src/telemetry/url-template';
-
-/** Collects metrics on demand. */
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 let emulator: Emulator;
 const exporter = new InMemorySpanExporter();
