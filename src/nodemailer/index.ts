@@ -32,12 +32,27 @@ export interface NodemailerMail {
   /** The message fields as given to `sendMail` (after `compile` plugins). */
   data: object;
   /** The message nodemailer compiled (MimeNode). */
-  message: {
-    keepBcc: boolean;
-    createReadStream(): Readable;
-    getEnvelope(): { from: string | false; to: string[] };
-    messageId(): string;
-  };
+  message: NodemailerCompiledMessage;
+}
+
+/** The parts of nodemailer's compiled message (MimeNode) the transport uses. */
+export interface NodemailerCompiledMessage {
+  /** Keep the Bcc header in the MIME (the transport sets it: Graph delivers to Bcc and removes the header). */
+  keepBcc: boolean;
+  /** The RFC 822 message, as sent. */
+  createReadStream(): Readable;
+  /** The SMTP envelope nodemailer computed from the headers. */
+  getEnvelope(): NodemailerEnvelope;
+  /** The Message-ID header, angle brackets included. */
+  messageId(): string;
+}
+
+/** An SMTP-style envelope, as nodemailer reports it. */
+export interface NodemailerEnvelope {
+  /** The sender address, or `false` when there is none. */
+  from: string | false;
+  /** Every recipient address (To, Cc and Bcc). */
+  to: string[];
 }
 
 /** What `transporter.sendMail()` resolves to: nodemailer's info shape, plus the library's result. */
@@ -45,7 +60,7 @@ export interface GraphSentMessageInfo {
   /** The Message-ID header the recipient sees, angle brackets included. */
   messageId: string;
   /** The SMTP-style envelope nodemailer computed from the headers (Graph itself takes recipients from the message). */
-  envelope: { from: string | false; to: string[] };
+  envelope: NodemailerEnvelope;
   /** Every recipient Graph accepted (To, Cc and Bcc). */
   accepted: string[];
   /** Always empty: Graph accepts or refuses a message whole; a bad recipient is a `MESSAGE_INVALID` error. */
@@ -60,7 +75,9 @@ export interface GraphSentMessageInfo {
 
 /** A nodemailer transport object; pass it to `nodemailer.createTransport()`. */
 export interface GraphTransport {
+  /** The transport's name, as nodemailer reports it. */
   readonly name: 'o365-oauth-mailer';
+  /** The package's version. */
   readonly version: string;
   /** nodemailer may cancel through `mail.data.signal`: the send then rejects with `ABORTED`. */
   readonly supportsAbortSignal: true;
