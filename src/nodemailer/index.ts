@@ -23,9 +23,9 @@ import type { SendResult } from '../message/types';
 import { invalid } from '../message/validation';
 import { prepareCompiled, type CompiledNode } from './compiled-message';
 import { transportError } from './transport-error';
+import { version as PACKAGE_VERSION } from '../../package.json';
 
 export type { TransportError, TransportErrorFields } from './transport-error';
-import { version as PACKAGE_VERSION } from '../../package.json';
 
 /** The part of nodemailer's `MailMessage` the transport reads: the compiled message and its data. */
 export interface NodemailerMail {
@@ -83,7 +83,7 @@ export interface GraphTransport {
   readonly supportsAbortSignal: true;
   /** The mailer that sends. */
   readonly graphMailer: O365OAuthMailer;
-  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph; over about 3 MB through a draft with upload sessions. */
+  /** Sends the message nodemailer compiled (plugins applied) as MIME through Graph; over about 3 MB through a draft with upload sessions. */
   send(mail: NodemailerMail, callback: (err: Error | null, info?: GraphSentMessageInfo) => void): void;
   /**
    * Runs the mailer's `verify()`: resolves `true`, or rejects with the `MailerError` of the first failing check
@@ -105,8 +105,9 @@ const REFUSED = ['envelope', 'dsn', 'amp', 'dkim'] as const;
  * config (the transport then owns a new mailer) or an existing `O365OAuthMailer`.
  *
  * `transporter.sendMail(mail)` resolves to `{ messageId, envelope, accepted, rejected, pending, response }`; it
- * sends the message nodemailer compiled, so `compile` and `stream` plugins, templates and DKIM apply. Errors are
- * `MailerError`s (`code`, `step`, `fix`). `envelope`, `dsn`, `amp` and `dkim` are refused: Graph cannot carry them.
+ * sends the message nodemailer compiled, so `compile` and `stream` plugins and templates apply. Errors are
+ * `MailerError`s (`code`, `step`, `fix`) with nodemailer's `responseCode`, `command` and `permanent` added.
+ * `envelope`, `dsn`, `amp` and `dkim` are refused: Graph cannot carry them.
  * A compiled message up to about 3 MB goes as one MIME `sendMail`; a larger one (needs Mail.ReadWrite) goes as a
  * draft created from the compiled MIME without its largest plain attachments, which are streamed through upload
  * sessions (files are never read whole, streams over 3 MiB are spooled to a 0600 temp file), then `/send`.
