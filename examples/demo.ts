@@ -6,8 +6,8 @@
  *   npm run demo              # runs and exits
  *   npm run demo -- --serve   # keeps the emulator and its mailbox page running
  */
-import { MailerError, O365OAuthMailer, type VerifyReport } from '../src/index';
-import { startEmulator } from '../src/emulator/index';
+import { MailerError, O365OAuthMailer, type VerifyReport } from 'o365-oauth-mailer';
+import { startEmulator } from 'o365-oauth-mailer/emulator';
 
 const serve = process.argv.includes('--serve');
 const tty = process.stdout.isTTY && !process.env.NO_COLOR;

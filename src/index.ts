@@ -4,7 +4,7 @@ export type { CloudName, CustomCloud } from './config/clouds';
 export { CLOUDS } from './config/clouds';
 export { MailerError, isMailerError, type MailerErrorInit } from './errors/mailer-error';
 export { ERROR_CODES, type ErrorCode, type SetupStep } from './errors/codes';
-export { CATALOGUE, ENTRA_CODES, type CatalogueEntry } from './errors/catalogue';
+export { CATALOGUE, ENTRA_CODES, type CatalogueEntry, type EntraRule } from './errors/catalogue';
 export type {
   MailMessage,
   Address,
@@ -33,6 +33,8 @@ export {
   type EncryptedFileSecretStoreOptions,
   type KeyringSecretStoreOptions,
   type KeyringModule,
+  type KeyringEntry,
+  type KeyringEntryConstructor,
   type FileLockOptions,
 } from './secrets/index';
 export {
@@ -43,6 +45,7 @@ export {
   type FileTokenCacheOptions,
   type RedisTokenCacheOptions,
   type RedisClientLike,
+  type RedisTokenCacheCommonOptions,
   type LockableTokenCache,
   type MemoryTokenCacheOptions,
 } from './token-cache/index';

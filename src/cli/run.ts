@@ -113,7 +113,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (e instanceof Interrupted) return 130;
     const error = e as { code?: unknown; message?: unknown };
     const code = typeof error?.code === 'string' ? `${error.code}: ` : '';
-    ctx.err(`o365-mailer: ${code}${scrub(String(error?.message ?? e), ctx.secrets)}\n`);
+    // A MailerError's wording names configuration fields: a shell user reads flags and variables instead.
+    const { forShell } = code ? await import('./wording') : { forShell: (text: string) => text };
+    ctx.err(`o365-mailer: ${code}${forShell(scrub(String(error?.message ?? e), ctx.secrets))}\n`);
+    const fix = (e as { fix?: unknown })?.fix;
+    if (typeof fix === 'string') ctx.err(`Fix: ${forShell(scrub(fix, ctx.secrets))}\n`);
     return 1;
   }
 }

@@ -1,7 +1,10 @@
 /** The Microsoft clouds the library knows by name. */
 export type CloudName = 'global' | 'usgov' | 'usgov-dod' | 'china';
 
-/** Any other pair of endpoints: an emulator, a test server, a sovereign cloud not listed by name. */
+/**
+ * A cloud's two endpoints. As `cloud`: any pair not listed by name (an emulator, a test server, a sovereign cloud);
+ * also the shape of each {@link CLOUDS} entry.
+ */
 export interface CustomCloud {
   /** The sign-in host as an https URL, e.g. `https://login.microsoftonline.com` or `https://127.0.0.1:8443`. */
   authorityHost: string;
@@ -22,7 +25,7 @@ export interface ResolvedCloud {
 }
 
 /** Sign-in and Graph hosts per national cloud (Microsoft's table of national cloud deployments). */
-export const CLOUDS: Readonly<Record<CloudName, { authorityHost: string; graphEndpoint: string }>> = {
+export const CLOUDS: Readonly<Record<CloudName, CustomCloud>> = {
   global: { authorityHost: 'https://login.microsoftonline.com', graphEndpoint: 'https://graph.microsoft.com' },
   usgov: { authorityHost: 'https://login.microsoftonline.us', graphEndpoint: 'https://graph.microsoft.us' },
   'usgov-dod': { authorityHost: 'https://login.microsoftonline.us', graphEndpoint: 'https://dod-graph.microsoft.us' },

@@ -4,9 +4,13 @@ import type { TokenCache } from '../token-cache/token-cache';
 
 /** Where log lines go. Every method is optional; the library is silent by default and never logs a secret or token. */
 export interface Logger {
+  /** One line per HTTP request (method, host, path, status, request-id, duration), token refreshes. */
   debug?(message: string, details?: Record<string, unknown>): void;
+  /** What the mailer did: a mail accepted, a route chosen. */
   info?(message: string, details?: Record<string, unknown>): void;
+  /** Something a person may want to look at: a retry after throttling, a discarded cached token. */
   warn?(message: string, details?: Record<string, unknown>): void;
+  /** A failure the mailer could not recover from (the `MailerError` is also thrown). */
   error?(message: string, details?: Record<string, unknown>): void;
 }
 
@@ -37,9 +41,15 @@ export interface TelemetryOptions {
    */
   includeMailbox?: boolean;
   /** Where spans go. @default the global tracer provider (`trace.setGlobalTracerProvider`) */
-  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  tracerProvider?: {
+    /** `@opentelemetry/api`'s `TracerProvider.getTracer`. */
+    getTracer(name: string, version?: string): unknown;
+  };
   /** Where metrics go. @default the global meter provider (`metrics.setGlobalMeterProvider`) */
-  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  meterProvider?: {
+    /** `@opentelemetry/api`'s `MeterProvider.getMeter`. */
+    getMeter(name: string, version?: string): unknown;
+  };
 }
 
 /** How throttling and provably-unsent failures are retried. Nothing that may have been delivered is ever retried. */
@@ -91,7 +101,12 @@ export interface ClientCertificateFile {
 }
 
 /** A managed identity: `true` for the system-assigned one, or the client ID of a user-assigned one. */
-export type ManagedIdentityOption = true | { clientId: string };
+export type ManagedIdentityOption =
+  | true
+  | {
+      /** The user-assigned identity's client ID (Managed Identities › the identity › Client ID). */
+      clientId: string;
+    };
 
 /**
  * Configuration of {@link O365OAuthMailer}. Field names follow the setup guide: the Directory (tenant) ID and the

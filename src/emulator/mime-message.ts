@@ -1,4 +1,8 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressObject, ParsedMail } from 'mailparser';
+import { MailerError } from '../errors/mailer-error';
 import { GRAPH_MESSAGES } from './graph-errors';
 import type { Checked, ParsedMessage } from './message-validation';
 import type { EmulatorAddress, EmulatorAttachment } from './types';
@@ -15,6 +19,41 @@ const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 /** True when a request's `Content-Type` says the body is MIME (`text/plain`). */
 export function isMimeRequest(contentType: string | undefined): boolean {
   return /^\s*text\/plain\b/i.test(contentType ?? '');
+}
+
+/**
+ * A file of this package to resolve its dependencies from: `__filename` in CommonJS (and under vitest), else the
+ * `file://` URL of this function's own stack frame (`import.meta` cannot be written in a file built as CommonJS too).
+ */
+function packageFile(): string {
+  if (typeof __filename === 'string') return __filename;
+  const url = /(file:\/\/\/[^\s)]+?):\d+:\d+/.exec(new Error().stack ?? '')?.[1];
+  return url ? fileURLToPath(url) : join(process.cwd(), 'index.js');
+}
+
+/** Whether a package can be found from this package, without loading it (mailparser takes a few hundred ms to load). */
+function isInstalled(specifier: string): boolean {
+  try {
+    createRequire(packageFile()).resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * mailparser is an optional peer dependency (production code never needs it): the emulator checks at start that
+ * it can be found, without loading it, so a missing package is one clear error rather than a failed MIME request.
+ *
+ * @throws MailerError `CONFIG_INVALID` naming the `npm install` to run.
+ */
+export function requireMimeParser(installed: (specifier: string) => boolean = isInstalled): void {
+  if (installed('mailparser')) return;
+  throw new MailerError({
+    code: 'CONFIG_INVALID',
+    message: 'The emulator needs the optional package mailparser (it reads the MIME messages clients send), which is not installed.',
+    fix: 'Run `npm install --save-dev mailparser` next to o365-oauth-mailer (`npm install --global mailparser` for a global install): the emulator, the testing kit and `o365-mailer emulator` use it; sending mail does not.',
+  });
 }
 
 /** Loads mailparser on first use, once per emulator. */

@@ -16,7 +16,7 @@ import { header, jsonReply, readBody, readSomeThen, writeReply, type Reply } fro
 import { newGuid, newSecretValue } from './ids';
 import { handleMailboxUi, isMailboxUiPath } from './mailbox-api';
 import { MailStore } from './mail-store';
-import { MimeReader } from './mime-message';
+import { MimeReader, requireMimeParser } from './mime-message';
 import { EmlWriter } from './eml';
 import { generateTlsMaterial } from './tls-certificate';
 import type { Emulator, EmulatorLimits, EmulatorOptions, EmulatorRequestLogEntry, FederatedTokenOptions, IssueTokenOptions } from './types';
@@ -73,6 +73,9 @@ function faultReply(ctx: EmulatorContext, request: RouteRequest, area: Area, fau
  * drafts, attachments, upload sessions) on `https://127.0.0.1:{port}`, with a fresh self-signed certificate,
  * fault injection, captured messages and a mailbox page at `/`.
  *
+ * It reads MIME requests with mailparser, an optional peer dependency: `npm install --save-dev mailparser`.
+ *
+ * @throws MailerError `CONFIG_INVALID` when mailparser is not installed (naming that command).
  * @example
  * ```ts
  * const emulator = await startEmulator();
@@ -83,6 +86,7 @@ function faultReply(ctx: EmulatorContext, request: RouteRequest, area: Area, fau
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  requireMimeParser();
   const tls = options.tls ?? (await generateTlsMaterial());
   const directory = new Directory(options);
   const store = new MailStore();

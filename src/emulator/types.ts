@@ -170,7 +170,7 @@ export interface EmulatorOptions {
    * The HTTPS certificate and its private key (PEM), to keep the same certificate across restarts so a client that
    * trusts it (NODE_EXTRA_CA_CERTS, `tls.ca`) keeps trusting it. @default a fresh self-signed certificate
    */
-  tls?: { key: string; cert: string };
+  tls?: EmulatorTlsOptions;
   /**
    * Also serve the mailbox page and its JSON API (never the Entra ID or Graph endpoints) over plain HTTP on this
    * port of 127.0.0.1, so a browser shows it without a certificate warning. `0` picks a free port. @default off
@@ -204,6 +204,54 @@ export interface EmulatorAddress {
   name?: string;
 }
 
+/** The HTTPS certificate of {@link EmulatorOptions.tls}, PEM encoded. */
+export interface EmulatorTlsOptions {
+  /** The certificate's private key (PEM). */
+  key: string;
+  /** The self-signed certificate (PEM) clients trust. */
+  cert: string;
+}
+
+/** One header of a captured message or attachment part. */
+export interface EmulatorHeader {
+  /** The header's name (for a MIME attachment part: lower-case). */
+  name: string;
+  /** Its value, unfolded. */
+  value: string;
+}
+
+/** The body of a captured message as Graph's JSON carries it. */
+export interface EmulatorBody {
+  /** `text` or `html`. */
+  contentType: 'text' | 'html';
+  /** The body itself. */
+  content: string;
+}
+
+/** A further body of a MIME `multipart/alternative`, e.g. `text/watch-html`. */
+export interface EmulatorAlternative {
+  /** Its MIME type. */
+  contentType: string;
+  /** Its content, decoded. */
+  content: string;
+}
+
+/** The `text/calendar` part of a MIME message (an invitation). */
+export interface EmulatorCalendarPart {
+  /** The iCalendar method (`REQUEST`, `CANCEL`…), when the part names one. */
+  method?: string;
+  /** The iCalendar text. */
+  content: string;
+}
+
+/** A fault still queued, as {@link EmulatorFaults.pending} lists it. */
+export interface EmulatorPendingFault {
+  /** Which fault. */
+  kind: EmulatorFaultKind;
+  /** How many matching requests it will still affect. */
+  remaining: number;
+}
+
 /** An attachment of a captured message, decoded. */
 export interface EmulatorAttachment {
   /** File name. */
@@ -219,7 +267,7 @@ export interface EmulatorAttachment {
   /** The decoded bytes. */
   content: Buffer;
   /** MIME only: the part's other headers (lower-case names; not Content-Type, -Disposition, -ID, -Transfer-Encoding). */
-  headers?: Array<{ name: string; value: string }>;
+  headers?: EmulatorHeader[];
 }
 
 /** A message the emulator accepted for delivery. */
@@ -241,7 +289,7 @@ export interface EmulatorMessage {
   /** Subject ('' when absent). */
   subject: string;
   /** The body Graph's JSON carries (for MIME: the HTML part, else the text part). */
-  body: { contentType: 'text' | 'html'; content: string };
+  body: EmulatorBody;
   /** How the client wrote it: Graph JSON, or a base64 MIME message (`Content-Type: text/plain`). */
   format: 'json' | 'mime';
   /**
@@ -254,9 +302,9 @@ export interface EmulatorMessage {
   /** The HTML body: the JSON body when it is HTML, or the MIME message's text/html part. */
   html?: string;
   /** Further bodies of a MIME `multipart/alternative` (not text/plain, text/html or text/calendar). */
-  alternatives: Array<{ contentType: string; content: string }>;
+  alternatives: EmulatorAlternative[];
   /** The calendar part of a MIME message (`text/calendar`), e.g. an invitation. */
-  calendar?: { method?: string; content: string };
+  calendar?: EmulatorCalendarPart;
   /** MIME `In-Reply-To`. */
   inReplyTo?: string;
   /** MIME `References`, oldest first. */
@@ -271,7 +319,7 @@ export interface EmulatorMessage {
    * Internet message headers: for JSON, the custom `internetMessageHeaders`; for MIME, every header of the
    * message's top level, in order, as sent (unfolded).
    */
-  headers: Array<{ name: string; value: string }>;
+  headers: EmulatorHeader[];
   /** Attachments, decoded. */
   attachments: EmulatorAttachment[];
   /** When the emulator accepted it. */
@@ -358,7 +406,7 @@ export interface EmulatorFaults {
   /** Next `n` upload PUTs fail (500, or a connection dropped after a partial read). */
   failChunk(n?: number, options?: FailChunkFaultOptions): void;
   /** Faults still queued, for assertions. */
-  pending(): Array<{ kind: EmulatorFaultKind; remaining: number }>;
+  pending(): EmulatorPendingFault[];
   /** Removes every queued fault. */
   clear(): void;
 }

@@ -198,10 +198,14 @@ export const CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
 };
 
 /** A more specific fix for rarer AADSTS codes, all mapped to `AUTH_FAILED` unless named otherwise. */
-interface EntraRule {
+export interface EntraRule {
+  /** The `MailerError` code the AADSTS number becomes. */
   code: ErrorCode;
+  /** The setup step to revisit, when it is a setup mistake. @default the code's step in {@link CATALOGUE} */
   step?: SetupStep;
+  /** A fix more precise than the code's own. @default the code's fix in {@link CATALOGUE} */
   fix?: string;
+  /** Whether the token request may be retried. @default the code's */
   retriable?: boolean;
 }
 

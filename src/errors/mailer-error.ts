@@ -38,6 +38,7 @@ export interface MailerErrorInit {
  * ```
  */
 export class MailerError extends Error {
+  /** Always `'MailerError'` (for logs that print `error.name`). */
   override readonly name = 'MailerError';
   /** The stable error code. */
   readonly code: ErrorCode;

@@ -83,7 +83,14 @@ export interface CalendarEvent {
 }
 
 /** One List-* header value: a URL (`https://…`, `mailto:…`) or a URL with a comment. */
-export type ListHeaderValue = string | { url: string; comment?: string };
+export type ListHeaderValue =
+  | string
+  | {
+      /** The URL (`https://…`, `mailto:…`); written in angle brackets. */
+      url: string;
+      /** A comment written after the URL, in parentheses. */
+      comment?: string;
+    };
 
 /**
  * List-* headers as nodemailer's `list`: the key names the header after `List-` (`unsubscribe`, `help`,
@@ -178,7 +185,14 @@ export interface MailMessage {
    * A whole RFC 822 message (string, Buffer, `{ path }` or a readable stream), sent as is: recipients, subject and
    * Message-ID are read from its headers (a Message-ID is added when it has none). No other field may be given.
    */
-  raw?: string | Buffer | Readable | { path: string };
+  raw?:
+    | string
+    | Buffer
+    | Readable
+    | {
+        /** A file holding the message (refused under `disableFileAccess`). */
+        path: string;
+      };
   /** Refuse `path` attachments and files for this message (nodemailer's option). @default the mailer's `disableFileAccess` */
   disableFileAccess?: boolean;
 }

@@ -7,6 +7,7 @@ import type { NormalizedAttachment } from '../message/normalized';
 import type { PrepareContext, PreparedMime } from '../message/prepared-mime';
 import type { Attachment } from '../message/types';
 import { fileAccessRefused } from '../message/content-checks';
+import { invalid } from '../message/validation';
 
 /**
  * The part of nodemailer's MimeNode (the compiled message tree) the transport reads. Anything it does not find in
@@ -103,6 +104,16 @@ function partBytes(node: CompiledNode): number {
   return 0;
 }
 
+/** Resolves one attachment part; an error names it by its file name (nodemailer's list of parts is not the caller's). */
+async function resolveOne(spec: Attachment, signal: AbortSignal | undefined): Promise<NormalizedAttachment> {
+  try {
+    return (await resolveAttachments([spec], signal ? { signal } : {}))[0] as NormalizedAttachment;
+  } catch (err) {
+    if (!(err instanceof MailerError) || err.code !== 'MESSAGE_INVALID') throw err;
+    throw invalid(`The attachment ${JSON.stringify(spec.filename)}:`, err.message.replace(/^attachments\[0\]\.?/, ''), err.fix ?? 'Check the attachment.', err);
+  }
+}
+
 /** Every node of the tree, the root first. */
 function nodes(node: CompiledNode, out: CompiledNode[] = []): CompiledNode[] {
   out.push(node);
@@ -151,12 +162,12 @@ export async function prepareCompiled(root: CompiledNode, context: PrepareContex
     if (c) candidates.push(c);
     else estimate += partBytes(node);
   }
-  let resolved: NormalizedAttachment[] = [];
+  const resolved: NormalizedAttachment[] = [];
   const dispose = async () => {
     await Promise.allSettled(resolved.map((a) => a.dispose()));
   };
   try {
-    resolved = candidates.length > 0 ? await resolveAttachments(candidates.map((c) => c.spec), signal ? { signal } : {}) : [];
+    for (const c of candidates) resolved.push(await resolveOne(c.spec, signal));
     for (const a of resolved) estimate += mimeAttachmentBytes(a.size);
     const order = resolved.map((a, i) => ({ a, i })).sort((x, y) => y.a.size - x.a.size);
     const moved = new Set<number>();

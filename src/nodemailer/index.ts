@@ -23,21 +23,36 @@ import type { SendResult } from '../message/types';
 import { invalid } from '../message/validation';
 import { prepareCompiled, type CompiledNode } from './compiled-message';
 import { transportError } from './transport-error';
+import { version as PACKAGE_VERSION } from '../../package.json';
 
 export type { TransportError, TransportErrorFields } from './transport-error';
-import { version as PACKAGE_VERSION } from '../../package.json';
 
 /** The part of nodemailer's `MailMessage` the transport reads: the compiled message and its data. */
 export interface NodemailerMail {
   /** The message fields as given to `sendMail` (after `compile` plugins). */
   data: object;
   /** The message nodemailer compiled (MimeNode). */
-  message: {
-    keepBcc: boolean;
-    createReadStream(): Readable;
-    getEnvelope(): { from: string | false; to: string[] };
-    messageId(): string;
-  };
+  message: NodemailerCompiledMessage;
+}
+
+/** The parts of nodemailer's compiled message (MimeNode) the transport uses. */
+export interface NodemailerCompiledMessage {
+  /** Keep the Bcc header in the MIME (the transport sets it: Graph delivers to Bcc and removes the header). */
+  keepBcc: boolean;
+  /** The RFC 822 message, as sent. */
+  createReadStream(): Readable;
+  /** The SMTP envelope nodemailer computed from the headers. */
+  getEnvelope(): NodemailerEnvelope;
+  /** The Message-ID header, angle brackets included. */
+  messageId(): string;
+}
+
+/** An SMTP-style envelope, as nodemailer reports it. */
+export interface NodemailerEnvelope {
+  /** The sender address, or `false` when there is none. */
+  from: string | false;
+  /** Every recipient address (To, Cc and Bcc). */
+  to: string[];
 }
 
 /** What `transporter.sendMail()` resolves to: nodemailer's info shape, plus the library's result. */
@@ -45,7 +60,7 @@ export interface GraphSentMessageInfo {
   /** The Message-ID header the recipient sees, angle brackets included. */
   messageId: string;
   /** The SMTP-style envelope nodemailer computed from the headers (Graph itself takes recipients from the message). */
-  envelope: { from: string | false; to: string[] };
+  envelope: NodemailerEnvelope;
   /** Every recipient Graph accepted (To, Cc and Bcc). */
   accepted: string[];
   /** Always empty: Graph accepts or refuses a message whole; a bad recipient is a `MESSAGE_INVALID` error. */
@@ -60,13 +75,15 @@ export interface GraphSentMessageInfo {
 
 /** A nodemailer transport object; pass it to `nodemailer.createTransport()`. */
 export interface GraphTransport {
+  /** The transport's name, as nodemailer reports it. */
   readonly name: 'o365-oauth-mailer';
+  /** The package's version. */
   readonly version: string;
   /** nodemailer may cancel through `mail.data.signal`: the send then rejects with `ABORTED`. */
   readonly supportsAbortSignal: true;
   /** The mailer that sends. */
   readonly graphMailer: O365OAuthMailer;
-  /** Sends the message nodemailer compiled (plugins and DKIM applied) as MIME through Graph; over about 3 MB through a draft with upload sessions. */
+  /** Sends the message nodemailer compiled (plugins applied) as MIME through Graph; over about 3 MB through a draft with upload sessions. */
   send(mail: NodemailerMail, callback: (err: Error | null, info?: GraphSentMessageInfo) => void): void;
   /**
    * Runs the mailer's `verify()`: resolves `true`, or rejects with the `MailerError` of the first failing check
@@ -88,8 +105,9 @@ const REFUSED = ['envelope', 'dsn', 'amp', 'dkim'] as const;
  * config (the transport then owns a new mailer) or an existing `O365OAuthMailer`.
  *
  * `transporter.sendMail(mail)` resolves to `{ messageId, envelope, accepted, rejected, pending, response }`; it
- * sends the message nodemailer compiled, so `compile` and `stream` plugins, templates and DKIM apply. Errors are
- * `MailerError`s (`code`, `step`, `fix`). `envelope`, `dsn`, `amp` and `dkim` are refused: Graph cannot carry them.
+ * sends the message nodemailer compiled, so `compile` and `stream` plugins and templates apply. Errors are
+ * `MailerError`s (`code`, `step`, `fix`) with nodemailer's `responseCode`, `command` and `permanent` added.
+ * `envelope`, `dsn`, `amp` and `dkim` are refused: Graph cannot carry them.
  * A compiled message up to about 3 MB goes as one MIME `sendMail`; a larger one (needs Mail.ReadWrite) goes as a
  * draft created from the compiled MIME without its largest plain attachments, which are streamed through upload
  * sessions (files are never read whole, streams over 3 MiB are spooled to a 0600 temp file), then `/send`.

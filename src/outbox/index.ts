@@ -20,5 +20,9 @@ export type {
   OutboxSenderStats,
   OutboxPause,
   OutboxEvents,
+  OutboxSentEvent,
+  OutboxFailedEvent,
+  OutboxPausedEvent,
+  OutboxResumedEvent,
   ListOptions,
 } from './types';

@@ -158,15 +158,55 @@ export interface ListOptions {
 /** Payloads of the outbox's events. */
 export interface OutboxEvents {
   /** Graph accepted an item, or reconciliation found it in Sent Items (`reconciled: true`). */
-  sent: [{ id: string; sender: string; messageId: string; sentAt: Date; reconciled: boolean }];
+  sent: [OutboxSentEvent];
   /** An item failed for good. */
-  failed: [{ id: string; sender: string; messageId: string; error: MailerError }];
+  failed: [OutboxFailedEvent];
   /** An item may or may not have been sent; reconciliation looks for it in Sent Items. */
-  unknown: [{ id: string; sender: string; messageId: string; error: MailerError }];
+  unknown: [OutboxFailedEvent];
   /** A setup error paused a sender; its items stay `queued`. */
-  paused: [{ sender: string; error: MailerError }];
+  paused: [OutboxPausedEvent];
   /** A paused sender resumes. */
-  resumed: [{ sender: string }];
+  resumed: [OutboxResumedEvent];
+}
+
+/** The `sent` event of {@link OutboxEvents}. */
+export interface OutboxSentEvent {
+  /** The item's ID (what `enqueue()` returned). */
+  id: string;
+  /** The sending mailbox. */
+  sender: string;
+  /** The Message-ID recipients see, angle brackets included. */
+  messageId: string;
+  /** When Graph accepted it (or, reconciled, when Sent Items shows it sent). */
+  sentAt: Date;
+  /** True when reconciliation found it in Sent Items after an ambiguous send. */
+  reconciled: boolean;
+}
+
+/** The `failed` and `unknown` events of {@link OutboxEvents}. */
+export interface OutboxFailedEvent {
+  /** The item's ID (what `enqueue()` returned). */
+  id: string;
+  /** The sending mailbox. */
+  sender: string;
+  /** The Message-ID the mail carries (or would have carried), angle brackets included. */
+  messageId: string;
+  /** Why: `code`, `step` and `fix`. */
+  error: MailerError;
+}
+
+/** The `paused` event of {@link OutboxEvents}. */
+export interface OutboxPausedEvent {
+  /** The sending mailbox that is paused. */
+  sender: string;
+  /** The setup error that paused it: `code`, `step` and `fix`. */
+  error: MailerError;
+}
+
+/** The `resumed` event of {@link OutboxEvents}. */
+export interface OutboxResumedEvent {
+  /** The sending mailbox that sends again. */
+  sender: string;
 }
 
 /** The message as stored: everything but the attachments' bytes. */

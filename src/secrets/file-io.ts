@@ -208,7 +208,8 @@ export function withProcessMutex<T>(key: string, fn: (acquired: boolean) => Prom
 }
 
 /**
- * How long {@link acquireFileLock} waits and when it considers a lock abandoned.
+ * How long the lock file of an `EncryptedFileSecretStore` or `FileTokenCache` is waited for, and when a lock is
+ * considered abandoned (its holder crashed).
  *
  * @example
  * ```ts

@@ -13,9 +13,13 @@ import { INSPECT_CUSTOM } from '../runtime/node-builtins';
  * ```
  */
 export interface KeyringEntry {
+  /** The stored secret, or nothing when the entry does not exist. */
   getPassword(): string | null | undefined;
+  /** Stores the secret. */
   setPassword(password: string): void;
+  /** Removes the entry (newer `@napi-rs/keyring`). */
   deleteCredential?(): boolean;
+  /** Removes the entry (older `@napi-rs/keyring`). */
   deletePassword?(): boolean | void;
 }
 
@@ -29,7 +33,13 @@ export interface KeyringEntry {
  */
 export interface KeyringModule {
   /** `new Entry(service, account)`. */
-  Entry: new (service: string, account: string) => KeyringEntry;
+  Entry: KeyringEntryConstructor;
+}
+
+/** The `Entry` class of `@napi-rs/keyring`. */
+export interface KeyringEntryConstructor {
+  /** The entry of `account` under `service` (it need not exist yet). */
+  new (service: string, account: string): KeyringEntry;
 }
 
 /**

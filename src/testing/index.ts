@@ -33,6 +33,7 @@ export interface TestMailerOptions {
 export interface SentCriteria {
   /** One recipient among to, cc and bcc. */
   to?: string;
+  /** The subject: equal to a string, or matching a RegExp. */
   subject?: string | RegExp;
   /** Searches the text and HTML bodies (both, for a MIME message with both). */
   body?: string | RegExp;
@@ -103,7 +104,10 @@ function describeMessages(messages: readonly EmulatorMessage[]): string {
     .join('\n')}`;
 }
 
-/** Starts an emulator and a mailer configured for it. Close it when done. */
+/**
+ * Starts an emulator and a mailer configured for it. Close it when done. Needs mailparser, an optional peer
+ * dependency (`npm install --save-dev mailparser`); without it this rejects with `CONFIG_INVALID` saying so.
+ */
 export async function createTestMailer(options: TestMailerOptions = {}): Promise<TestMailer> {
   const emulator = await startEmulator(options.emulator ?? {});
   const mailer = new O365OAuthMailer(emulator.mailerConfig(options.mailer ?? {}));

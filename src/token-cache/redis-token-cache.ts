@@ -13,6 +13,7 @@ import { INSPECT_CUSTOM, nodeCrypto } from '../runtime/node-builtins';
  * ```
  */
 export interface RedisClientLike {
+  /** `GET key` */
   get(key: string): Promise<string | null>;
   /** `SET key value` */
   set(key: string, value: string): Promise<unknown>;
@@ -20,15 +21,20 @@ export interface RedisClientLike {
   set(key: string, value: string, secondsToken: 'EX', seconds: number): Promise<unknown>;
   /** `SET key value PX milliseconds NX` (the lock): resolves `'OK'` when set. */
   set(key: string, value: string, millisecondsToken: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
+  /** `DEL key` */
   del(key: string): Promise<number>;
   /** Used to release a {@link RedisTokenCache.lock} only if it is still ours; without it the lock expires by itself. */
   eval?(script: string, numKeys: number, key: string, arg: string): Promise<unknown>;
+  /** Closes a client the cache created from a URL, politely. */
   quit?(): Promise<unknown>;
+  /** Closes it at once, when `quit` does not answer. */
   disconnect?(): void;
+  /** Connection errors of a client the cache created from a URL go to `onError`. */
   on?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
-interface CommonOptions {
+/** What both forms of {@link RedisTokenCacheOptions} take. */
+export interface RedisTokenCacheCommonOptions {
   /** Prepended to every key. @default 'o365-oauth-mailer:token-cache:' */
   keyPrefix?: string;
   /** How long {@link RedisTokenCache.lock} waits for another mailer's token request. @default 15000 */
@@ -48,14 +54,16 @@ interface CommonOptions {
  * ```
  */
 export type RedisTokenCacheOptions =
-  | (CommonOptions & {
+  | (RedisTokenCacheCommonOptions & {
       /** An ioredis client (or one with the same `get`/`set`/`del`/`eval`). */
       client: RedisClientLike;
+      /** Not with `client`. */
       url?: never;
     })
-  | (CommonOptions & {
+  | (RedisTokenCacheCommonOptions & {
       /** A `redis://` or `rediss://` URL; credentials in it are never printed. */
       url: string;
+      /** Not with `url`. */
       client?: never;
       /** Each command gives up after this long, so a Redis outage cannot hold up sending. @default 2000 */
       commandTimeoutMs?: number;

@@ -100,6 +100,17 @@ describe('a message over 3 MB through transporter.sendMail()', () => {
     transporter.close();
   });
 
+  it('a missing file is a MESSAGE_INVALID naming it, before any Graph request', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const err = (await transporter
+      .sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 't', attachments: [{ content: 'x', filename: 'a.txt' }, { path: join(dir, 'gone.pdf') }] })
+      .catch((e: unknown) => e)) as MailerError;
+    expect(err).toMatchObject({ code: 'MESSAGE_INVALID' });
+    expect(err.message).toMatch(/^The attachment "gone\.pdf": path does not exist: ".*gone\.pdf"/);
+    expect(emulator.requests.filter((r) => r.area === 'graph')).toEqual([]);
+    transporter.close();
+  });
+
   it('an attachment stream that fails is a MESSAGE_INVALID MailerError; nothing is sent', async () => {
     const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
     const broken = new Readable({

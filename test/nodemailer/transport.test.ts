@@ -124,6 +124,24 @@ describe('nodemailer.createTransport(createGraphTransport(...)) (ESM)', () => {
     transporter.close();
   });
 
+  it('the sendMail callback form gets the same info and errors', async () => {
+    const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
+    const info = await new Promise<GraphSentMessageInfo>((resolve, reject) => {
+      transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', subject: 'cb', text: 'x' }, (err, sent) => (err ? reject(err) : resolve(sent as GraphSentMessageInfo)));
+    });
+    expect(info).toMatchObject({ accepted: ['ann@contoso.com'], rejected: [], pending: [], envelope: { from: emulator.sender, to: ['ann@contoso.com'] } });
+    expect(info.messageId).toBe(emulator.messages[0]?.messageId);
+    expect(info.response).toMatch(/^202 Accepted/);
+    const err = await new Promise<TransportError>((resolve) => {
+      transporter.sendMail({ from: emulator.sender, to: 'ann@contoso.com', text: 'x', envelope: { to: 'b@contoso.com' } }, (e) => resolve(e as TransportError));
+    });
+    expect(err).toBeInstanceOf(MailerError);
+    expect(err).toMatchObject({ code: 'MESSAGE_INVALID', permanent: true });
+    expect(err.message).toMatch(/^envelope /);
+    expect(emulator.messages).toHaveLength(1);
+    transporter.close();
+  });
+
   it('raw: recipients and Message-ID come from the message itself (one is added when it has none)', async () => {
     const transporter = nodemailer.createTransport(createGraphTransport(emulator.mailerConfig()));
     const eml = (id: string) => `From: ${emulator.sender}\r\nTo: ann@contoso.com\r\nCc: cy@contoso.com\r\nSubject: raw\r\n${id ? `Message-ID: <${id}@x.example>\r\n` : ''}\r\nbody`;

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The tarball a user installs: built with `npm pack`, installed into a separate project, used only through its
@@ -19,7 +19,23 @@ beforeAll(() => {
   execFileSync('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   execFileSync('npm', ['install', join(work, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
+  // What a production install carries, and what the emulator says before its optional peer mailparser is added.
+  withoutMailparser = {
+    installed: ['mailparser', 'selfsigned', 'html-to-text', 'iconv-lite'].filter((name) => existsSync(join(project, 'node_modules', name))),
+    emulator: node('no-mailparser.mjs', EMULATOR_START),
+    cli: spawnSync(join(project, 'node_modules/.bin/o365-mailer'), ['emulator'], { cwd: project, encoding: 'utf8', timeout: 60_000 }),
+  };
+  // The testing setup the README gives: `npm install --save-dev mailparser`.
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.mailparser;
+  execFileSync('npm', ['install', '--save-dev', `mailparser@${version}`, '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
 }, 480_000);
+
+const EMULATOR_START = `
+  import { startEmulator } from 'o365-oauth-mailer/emulator';
+  try { const e = await startEmulator(); console.log(JSON.stringify({ started: true })); await e.close(); }
+  catch (e) { console.log(JSON.stringify({ code: e.code, name: e.name, message: e.message, fix: e.fix })); }
+`;
+let withoutMailparser: { installed: string[]; emulator: ReturnType<typeof node>; cli: { status: number | null; stdout: string; stderr: string } };
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -30,6 +46,21 @@ function node(file: string, source: string) {
 }
 
 describe('the packed tarball in a separate project', () => {
+  it('a production install carries no emulator-only package; the emulator then names the one to add', () => {
+    expect(withoutMailparser.installed).toEqual([]);
+    expect(withoutMailparser.emulator.stderr).toBe('');
+    expect(JSON.parse(withoutMailparser.emulator.stdout)).toEqual({
+      code: 'CONFIG_INVALID',
+      name: 'MailerError',
+      message: expect.stringContaining('needs the optional package mailparser'),
+      fix: expect.stringContaining('npm install --save-dev mailparser'),
+    });
+    expect(withoutMailparser.cli.status).toBe(1);
+    expect(withoutMailparser.cli.stderr).toContain('npm install --save-dev mailparser');
+    // With it installed (beforeAll), the emulator starts from the package as well.
+    expect(JSON.parse(node('with-mailparser.mjs', EMULATOR_START).stdout)).toEqual({ started: true });
+  });
+
   it('sends a message with every field through the emulator, and gives the documented codes for bad input', () => {
     const run = node(
       'consumer.mjs',
@@ -173,8 +204,22 @@ describe('the packed tarball in a separate project', () => {
     const links = [...readme.matchAll(/\]\(([^)#\s:]+)(?:#[^)]*)?\)/g)].map((m) => m[1] as string);
     expect(links.length).toBeGreaterThan(3);
     expect(links.filter((l) => !existsSync(join(installed, l)))).toEqual([]);
-    // No TypeScript sources: the source maps carry them (sourcesContent) for stack traces.
+    // Every document and example the README and docs/ name, linked or in plain text, is in the package too.
+    const documents = ['README.md', ...readdirSync(join(installed, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const missing: string[] = [];
+    for (const doc of documents) {
+      const text = readFileSync(join(installed, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (target && !/^[a-z]+:/i.test(target) && !existsSync(join(installed, dirname(doc), target))) missing.push(`${doc} → ${target}`);
+      }
+      for (const [named] of text.matchAll(/\b(?:docs|examples)\/[\w.-]+\.(?:md|ts)\b/g)) if (!existsSync(join(installed, named))) missing.push(`${doc} names ${named}`);
+    }
+    expect(missing).toEqual([]);
+    // No TypeScript sources, and no source maps pointing at them (README, Development).
     expect(existsSync(join(installed, 'src'))).toBe(false);
+    const dist = readdirSync(join(installed, 'dist'));
+    expect(dist.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(dist.filter((f) => /\.c?js$/.test(f) && readFileSync(join(installed, 'dist', f), 'utf8').includes('sourceMappingURL'))).toEqual([]);
   });
 
   it('passes publint and "are the types wrong" (node16 and bundler resolution, ESM and CJS)', () => {
