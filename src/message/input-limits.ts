@@ -2,6 +2,7 @@ import type { NormalizedMessage } from './normalized';
 import { estimateSendMailBytes, GRAPH_REQUEST_LIMIT_BYTES } from './size';
 import type { AddressObject } from './types';
 import { describeValue, invalid } from './validation';
+import { SNAPSHOT_PROTOTYPE } from '../config/own-properties';
 
 /**
  * Limits on what a message may carry, checked before any request. They keep out what Exchange refuses anyway (more
@@ -75,7 +76,7 @@ export function checkInputLimits(message: Record<string, unknown>): void {
   const { headers, subject, text, html, attachments } = message;
   if (headers !== undefined && headers !== null && typeof headers === 'object' && !Array.isArray(headers)) {
     const proto = Object.getPrototypeOf(headers) as unknown;
-    if (proto !== null && proto !== Object.prototype) {
+    if (proto !== null && proto !== Object.prototype && proto !== SNAPSHOT_PROTOTYPE) {
       throw invalid(
         'headers',
         `must be a plain object of name: value pairs, not ${headers instanceof Map ? 'a Map' : 'an instance of a class'}, whose entries would not be read.`,
