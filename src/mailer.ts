@@ -12,7 +12,7 @@ import { validateConfig, type ResolvedConfig } from './config/validate';
 import { catalogued, looksLikeGuid, type CatalogueContext } from './errors/catalogue';
 import { MailerError } from './errors/mailer-error';
 import { unexpected } from './errors/unexpected';
-import { sendViaDraft } from './graph/draft-sender';
+import { sendViaDraft, type RouteContext } from './graph/draft-sender';
 import { GraphApi } from './graph/graph-api';
 import { GraphRunner, type GraphOutcome } from './graph/graph-runner';
 import { deliverMime, requireDrafts, sendMime } from './graph/mime-sender';
@@ -184,18 +184,11 @@ export class O365OAuthMailer {
       let route: SendResult['route'];
       if (normalized.mimeReasons) {
         ({ outcome, route } = await sendMime({
-          runner: this.#runner,
-          http: this.#http,
-          policy: this.#policy,
-          logger: this.#logger,
-          secrets: () => this.#secrets,
-          userPath: this.#userPath,
+          ...this.#routeContext(options),
           composer: this.#composer,
           input: { message, normalized, attachments, from, messageId, disableFileAccess },
           clientRequestId,
           mayUseDrafts: async () => this.#mayUseDrafts(await this.#tokens.getToken(signal ? { signal } : {})),
-          ...(signal ? { signal } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }));
       } else {
         const graphMessage = toGraphMessage(normalized);
@@ -242,20 +235,7 @@ export class O365OAuthMailer {
         ...(signal ? { signal } : {}),
       });
     }
-    return sendViaDraft({
-      runner: this.#runner,
-      http: this.#http,
-      policy: this.#policy,
-      logger: this.#logger,
-      secrets: () => this.#secrets,
-      userPath: this.#userPath,
-      message: graphMessage,
-      messageJson,
-      attachments,
-      clientRequestId,
-      ...(signal ? { signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    return sendViaDraft({ ...this.#routeContext(options), message: graphMessage, messageJson, attachments, clientRequestId });
   }
 
   /** A `raw` message: read (at most about 3 MB), given a Message-ID when it has none, sent as MIME `sendMail`. */
@@ -299,17 +279,7 @@ export class O365OAuthMailer {
           assertAttachmentSizes(prepared.separate);
           if (prepared.separate.length > 0) await requireDrafts(async () => this.#mayUseDrafts(await this.#tokens.getToken(signal ? { signal } : {})), prepared.separate);
           const { outcome, route } = await deliverMime(
-            {
-              runner: this.#runner,
-              http: this.#http,
-              policy: this.#policy,
-              logger: this.#logger,
-              secrets: () => this.#secrets,
-              userPath: this.#userPath,
-              clientRequestId: nodeCrypto().randomUUID(),
-              ...(signal ? { signal } : {}),
-              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-            },
+            { ...this.#routeContext(options), clientRequestId: nodeCrypto().randomUUID() },
             mime,
             prepared.separate,
             envelope.messageId,
@@ -322,6 +292,20 @@ export class O365OAuthMailer {
         throw unexpected(error, 'sending', this.#secrets);
       }
     });
+  }
+
+  /** What every route of one send works with: this mailer's runner, client and policy, the caller's signal and progress. */
+  #routeContext(options: Pick<SendOptions, 'signal' | 'onProgress'>): RouteContext {
+    return {
+      runner: this.#runner,
+      http: this.#http,
+      policy: this.#policy,
+      logger: this.#logger,
+      secrets: () => this.#secrets,
+      userPath: this.#userPath,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
   }
 
   #result(accepted: string[], outcome: GraphOutcome, route: SendResult['route'], format: SendResult['format'], messageId: string): SendResult {

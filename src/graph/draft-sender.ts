@@ -10,8 +10,8 @@ import { sleep } from '../reliability/abortable';
 import { graphErrorCode, mayHaveDelivered, provablyNotSent, type GraphOutcome, type GraphRunner } from './graph-runner';
 import { uploadAttachment } from './upload-session';
 
-/** What sending through a draft needs. */
-export interface DraftSendOptions {
+/** What every route of one send works with: the mailer's runner, HTTP client and policy, and the caller's options. */
+export interface RouteContext {
   runner: GraphRunner;
   http: HttpClient;
   policy: RetryPolicy;
@@ -19,6 +19,12 @@ export interface DraftSendOptions {
   secrets: () => readonly string[];
   /** `/users/{encoded sender}` */
   userPath: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: { sentBytes: number; totalBytes: number }) => void;
+}
+
+/** What sending through a draft needs. */
+export interface DraftSendOptions extends RouteContext {
   /** The draft as Graph JSON, or… */
   message?: Message;
   /** …`message` already serialised (sent as it is), or… */
@@ -32,8 +38,6 @@ export interface DraftSendOptions {
   messageId?: string;
   attachments: readonly NormalizedAttachment[];
   clientRequestId: string;
-  signal?: AbortSignal;
-  onProgress?: (progress: { sentBytes: number; totalBytes: number }) => void;
 }
 
 /**

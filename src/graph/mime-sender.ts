@@ -1,30 +1,18 @@
-import type { Logger } from '../config/types';
 import { MailerError } from '../errors/mailer-error';
-import type { HttpClient } from '../http/http-client';
 import type { MimeComposer, MimeInput } from '../message/mime-composer';
 import { estimateMimeBytes, MAX_MIME_BYTES, mimeAttachmentBytes } from '../message/mime-size';
 import type { NormalizedAttachment } from '../message/normalized';
-import type { RetryPolicy } from '../reliability/retry-policy';
-import { sendViaDraft } from './draft-sender';
-import type { GraphOutcome, GraphRunner } from './graph-runner';
+import { sendViaDraft, type RouteContext } from './draft-sender';
+import type { GraphOutcome } from './graph-runner';
 
 /** What sending a MIME message needs. */
-export interface MimeSendOptions {
-  runner: GraphRunner;
-  http: HttpClient;
-  policy: RetryPolicy;
-  logger: Logger;
-  secrets: () => readonly string[];
-  /** `/users/{encoded sender}` */
-  userPath: string;
+export interface MimeSendOptions extends RouteContext {
   composer: MimeComposer;
   /** The message to compose (attachments resolved). */
   input: Omit<MimeInput, 'omit'>;
   clientRequestId: string;
   /** Whether the app may create drafts (Mail.ReadWrite), asked only for a message over the MIME request limit. */
   mayUseDrafts: () => Promise<boolean>;
-  signal?: AbortSignal;
-  onProgress?: (progress: { sentBytes: number; totalBytes: number }) => void;
 }
 
 /** An attachment that can leave the MIME and be uploaded to the draft: no raw part, no own headers or disposition. */
