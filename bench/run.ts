@@ -77,10 +77,12 @@ async function main(): Promise<void> {
     }
     if (wanted('send')) {
       console.error('Warm send (interleaved with raw fetch and the peer)…');
-      const s = await child<{ mailerVsRaw: Spread; peerVsRaw: Spread; mailerVsPeer: Spread }>('warm-send.ts', emulator, caFile);
+      const s = await child<{ mailerVsRaw: Spread; peerVsRaw: Spread; mailerVsPeer: Spread; mailerVsHttps: Spread; httpsVsRaw: Spread }>('warm-send.ts', emulator, caFile);
       row('warm send() / raw fetch', ratio(s.mailerVsRaw));
       row('peer (@azure/identity + Graph client) / raw fetch', ratio(s.peerVsRaw));
       row('warm send() / peer', ratio(s.mailerVsPeer));
+      row('warm send() / raw node:https (its own transport)', ratio(s.mailerVsHttps));
+      row('raw node:https / raw fetch', ratio(s.httpsVsRaw));
       emulator.reset();
     }
     if (wanted('upload')) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request, type Agent } from 'node:https';
 /** min / median / max of a list of figures (ratios, usually). */
 export interface Spread {
   min: number;
@@ -88,6 +89,31 @@ export async function rawSend(e: BenchEmulator, token: string, body: SendMailBod
   });
   await res.text();
   if (res.status !== 202) throw new Error(`raw sendMail: HTTP ${res.status}`);
+}
+
+/**
+ * The same sendMail POST as {@link rawSend}, by `node:https` over a keep-alive agent: the transport the mailer
+ * itself uses for JSON requests, so `send() / this` is the library's own cost on top of the wire.
+ */
+export function rawHttpsSend(e: BenchEmulator, token: string, body: SendMailBody, agent: Agent, sender = e.sender): Promise<void> {
+  const json = JSON.stringify(withMessageId(body, sender));
+  return new Promise<void>((resolve, reject) => {
+    const req = request(
+      `${e.url}/v1.0/users/${encodeURIComponent(sender)}/sendMail`,
+      {
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'client-request-id': randomUUID(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
+      },
+      (res) => {
+        res.on('data', () => {});
+        res.on('error', reject);
+        res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`raw https sendMail: HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(json);
+  });
 }
 
 /** Prints the child's result for the orchestrator. */

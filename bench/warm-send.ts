@@ -1,12 +1,15 @@
 /**
  * Child of bench/run.ts: a warm send() against a raw fetch POST of the same Graph JSON with an equivalent token,
- * and against the ad-hoc peer (@azure/identity + the Graph client), interleaved one by one in this process.
+ * against the same POST by raw `node:https` (the mailer's own transport for JSON requests, so that ratio is the
+ * library's own cost), and against the ad-hoc peer (@azure/identity + the Graph client), interleaved one by one
+ * in this process.
  * The emulator lives in the parent, so this process does only the client's work.
  */
 import { ClientSecretCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import { benchEmulator, builtPackage, rawSend, rawToken, report, spread, withMessageId, type SendMailBody } from './stats';
+import { Agent } from 'node:https';
+import { benchEmulator, builtPackage, rawHttpsSend, rawSend, rawToken, report, spread, withMessageId, type SendMailBody } from './stats';
 
 const e = benchEmulator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
   const { O365OAuthMailer } = await builtPackage();
   const mailer = new O365OAuthMailer({ authType: 'oauth2', tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, sender: e.sender, cloud: { authorityHost: e.url, graphEndpoint: e.url } });
   const token = await rawToken(e);
+  const agent = new Agent({ keepAlive: true });
   const credential = new ClientSecretCredential(e.tenantId, e.clientId, e.clientSecret, { authorityHost: e.url, disableInstanceDiscovery: true });
   const peer = Client.initWithMiddleware({
     authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${e.url}/.default`] }),
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
   const contenders: Array<[string, () => Promise<unknown>]> = [
     ['mailer', () => mailer.send(message)],
     ['raw', () => rawSend(e, token, graphBody)],
+    ['https', () => rawHttpsSend(e, token, graphBody, agent)],
     ['peer', () => peer.api(sendPath).post(withMessageId(graphBody, e.sender))],
   ];
   // Warm up every contender: connections, tokens, JIT.
@@ -45,6 +50,8 @@ async function main(): Promise<void> {
   const mailerVsRaw: number[] = [];
   const peerVsRaw: number[] = [];
   const mailerVsPeer: number[] = [];
+  const mailerVsHttps: number[] = [];
+  const httpsVsRaw: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const times = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
     for (let i = 0; i < PER_ROUND; i++) {
@@ -61,9 +68,12 @@ async function main(): Promise<void> {
     mailerVsRaw.push(median('mailer') / median('raw'));
     peerVsRaw.push(median('peer') / median('raw'));
     mailerVsPeer.push(median('mailer') / median('peer'));
+    mailerVsHttps.push(median('mailer') / median('https'));
+    httpsVsRaw.push(median('https') / median('raw'));
   }
   await mailer.close();
-  report({ mailerVsRaw: spread(mailerVsRaw), peerVsRaw: spread(peerVsRaw), mailerVsPeer: spread(mailerVsPeer) });
+  agent.destroy();
+  report({ mailerVsRaw: spread(mailerVsRaw), peerVsRaw: spread(peerVsRaw), mailerVsPeer: spread(mailerVsPeer), mailerVsHttps: spread(mailerVsHttps), httpsVsRaw: spread(httpsVsRaw) });
 }
 
 main().catch((err: unknown) => {

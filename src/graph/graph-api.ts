@@ -1,4 +1,4 @@
-import type { HttpClient } from '../http/http-client';
+import type { HttpClient, ResponseHeaders } from '../http/http-client';
 import { DirectRoute } from './direct-route';
 import { SdkRoute } from './sdk-route';
 
@@ -23,7 +23,7 @@ export interface GraphCall {
 /** Graph's answer, whatever its status. */
 export interface GraphReply {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The parsed JSON body, if any. */
   body: unknown;
   /** Graph's `request-id` header. */

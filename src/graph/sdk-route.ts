@@ -37,7 +37,9 @@ class HttpClientMiddleware implements Middleware {
         ...(state?.signal ? { signal: state.signal } : {}),
       });
       const noBody = res.status === 204 || res.status === 205 || res.status === 304 || res.text === '';
-      context.response = new Response(noBody ? null : res.text, { status: res.status, headers: res.headers });
+      const responseHeaders: Array<[string, string]> = [];
+      res.headers.forEach((value, name) => responseHeaders.push([name, value]));
+      context.response = new Response(noBody ? null : res.text, { status: res.status, headers: responseHeaders });
     } catch (err) {
       if (state) state.error = err;
       throw err;

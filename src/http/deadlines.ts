@@ -1,13 +1,11 @@
 /** One request's time limit. */
 export interface Deadline {
-  /** Aborts the request: when the limit passes, or when the caller's signal fires. */
-  readonly controller: AbortController;
-  /** True once the limit passed (the abort came from the clock, not the caller). */
+  /** True once the limit passed (the request was stopped by the clock, not by the caller). */
   readonly expired: boolean;
 }
 
 interface Entry {
-  controller: AbortController | undefined;
+  onExpire: (() => void) | undefined;
   at: number;
   expired: boolean;
   done: boolean;
@@ -15,8 +13,8 @@ interface Entry {
 
 /**
  * Time limits for the requests of one client. Every request gets the same duration, so deadlines arrive in the
- * order requests start, and one unref'd timer armed for the oldest serves them all: no timer or
- * `AbortSignal.timeout` per request, and nothing left behind for the host process.
+ * order requests start, and one unref'd timer armed for the oldest serves them all: no timer, `AbortController`
+ * or `AbortSignal.timeout` per request, and nothing left behind for the host process.
  */
 export class Deadlines {
   readonly #ms: number;
@@ -29,9 +27,12 @@ export class Deadlines {
     this.#ms = ms;
   }
 
-  /** Starts the clock for one request; call {@link finish} when it has settled, whatever the outcome. */
-  start(): Deadline {
-    const entry: Entry = { controller: new AbortController(), at: performance.now() + this.#ms, expired: false, done: false };
+  /**
+   * Starts the clock for one request: `onExpire` is called once if the limit passes first (it stops the request).
+   * Call {@link finish} when the request has settled, whatever the outcome.
+   */
+  start(onExpire: () => void): Deadline {
+    const entry: Entry = { onExpire, at: performance.now() + this.#ms, expired: false, done: false };
     this.#queue.push(entry);
     if (!this.#timer) this.#arm(this.#ms);
     return entry as Deadline;
@@ -40,7 +41,7 @@ export class Deadlines {
   finish(deadline: Deadline): void {
     const entry = deadline as Entry;
     entry.done = true;
-    entry.controller = undefined;
+    entry.onExpire = undefined;
     this.#drop();
   }
 
@@ -77,9 +78,9 @@ export class Deadlines {
       }
       entry.expired = true;
       entry.done = true;
-      const controller = entry.controller;
-      entry.controller = undefined;
-      controller?.abort(new DOMException('The request took longer than its time limit.', 'TimeoutError'));
+      const onExpire = entry.onExpire;
+      entry.onExpire = undefined;
+      onExpire?.();
     }
     this.#drop();
   }

@@ -5,7 +5,7 @@ import { Deadlines } from './deadlines';
 import { bypassesProxy } from './no-proxy';
 import { TransportError, classifyFetchError, safeProxy } from './transport-error';
 import { loadUndici } from './undici';
-import { isNodeReadable, nodeStream } from '../runtime/node-builtins';
+import { isNodeReadable, nodeHttp, nodeHttps, nodeStream } from '../runtime/node-builtins';
 
 /** Settings shared by every request a mailer makes, token requests included. */
 export interface HttpClientOptions {
@@ -73,17 +73,31 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/** The headers of a response: what the library reads of them (a fetch `Headers` is one). */
+export interface ResponseHeaders {
+  /** The value of the header `name` (any case), repeated values joined with `, `; `null` when absent. */
+  get(name: string): string | null;
+  /** Calls `fn` with each header's value and lower-case name. */
+  forEach(fn: (value: string, name: string) => void): void;
+}
+
 /** A whole HTTP response, body read. */
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The body as text ('' when empty). */
   text: string;
 }
 
 /**
- * The one place the library talks HTTP: Node's fetch with an undici dispatcher that carries the proxy and the
- * extra CA, a time limit on every request, and failures classified as "provably not sent" or "maybe sent".
+ * The one place the library talks HTTP, with a time limit on every request and failures classified as "provably
+ * not sent" or "maybe sent". Two roads, chosen per request here and nowhere else:
+ * - a request with a text body or none (every Graph JSON call, token requests, verify), when no proxy is set, goes
+ *   by `node:https` over a keep-alive agent of this client's (carrying the extra CA). In Node 20 each `fetch` call
+ *   builds WHATWG `Request`, `AbortSignal` and stream objects that cost more than all the rest of a warm send;
+ *   `node:https` stops a request with `destroy()`, so it needs no signal at all;
+ * - uploads (a stream or bytes) and anything through a proxy go by Node's fetch, with an undici dispatcher for the
+ *   proxy and the extra CA.
  */
 export class HttpClient {
   readonly #timeoutMs: number;
@@ -94,6 +108,9 @@ export class HttpClient {
   readonly #proxyName: string | undefined;
   readonly #fetch: typeof globalThis.fetch | undefined;
   readonly #observer: HttpObserver | undefined;
+  /** The keep-alive agents of the `node:https` road, by protocol, made on first use. */
+  #agents: { https?: import('node:https').Agent; http?: import('node:http').Agent } = {};
+  readonly #nodeRoad: boolean;
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
@@ -102,10 +119,117 @@ export class HttpClient {
     this.#fetch = options.fetch;
     this.#observer = options.observer;
     if (options.proxy) this.#proxyName = safeProxy(options.proxy);
+    // A given fetch (tests, instrumentation) carries every request; a proxy takes undici's ProxyAgent.
+    this.#nodeRoad = options.fetch === undefined && !options.proxy;
   }
 
   /** Sends a request and reads the whole response. Rejects only with a {@link TransportError}. */
-  async request(req: HttpRequest): Promise<HttpResponse> {
+  request(req: HttpRequest): Promise<HttpResponse> {
+    return this.#nodeRoad && (req.body === undefined || typeof req.body === 'string') ? this.#viaNode(req) : this.#viaFetch(req);
+  }
+
+  /** The `node:https` road (see the class): one request, its body written whole, its answer read whole. */
+  #viaNode(req: HttpRequest): Promise<HttpResponse> {
+    const callerSignal = req.signal;
+    if (callerSignal?.aborted) return Promise.reject(new TransportError('aborted', 'The operation was aborted.', safeUrl(req.url)));
+    const ended = this.#observer?.({ method: req.method, url: req.url, requestBytes: () => bodyBytes(req) });
+    const started = ended ? performance.now() : 0;
+    const secure = req.url.startsWith('https:');
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const headers: Record<string, string | number> = { ...req.headers };
+      const body = req.body as string | undefined;
+      if (body !== undefined) {
+        headers['Content-Length'] = Buffer.byteLength(body);
+        // What fetch sends for a text body without a type.
+        if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'text/plain;charset=UTF-8';
+      }
+      /** Set once the connection is up (TLS done), from when the request can have reached the server. */
+      let connected = false;
+      let settled = false;
+      let stop: 'aborted' | undefined;
+      const request = (secure ? nodeHttps() : nodeHttp()).request(req.url, { method: req.method, headers, agent: this.#agent(secure) });
+      const deadline = this.#deadlines.start(() => request.destroy());
+      const onAbort = () => {
+        stop = 'aborted';
+        request.destroy();
+      };
+      callerSignal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        settled = true;
+        callerSignal?.removeEventListener('abort', onAbort);
+        this.#deadlines.finish(deadline);
+      };
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settle();
+        const target = safeUrl(req.url);
+        const error =
+          stop === 'aborted'
+            ? new TransportError('aborted', 'The operation was aborted.', target, { cause: err })
+            : deadline.expired
+              ? connected
+                ? new TransportError('timeout', `No complete answer within ${this.#timeoutMs} ms.`, target, { cause: err })
+                : // Nothing can have reached the server before the connection was up.
+                  new TransportError('connect', `No connection within ${this.#timeoutMs} ms.`, target, { cause: err })
+              : connected
+                ? classifyFetchError(err, target)
+                : // Failed before the connection was up (refused, DNS, a reset during the TLS handshake): not sent.
+                  new TransportError('connect', classifyFetchError(err, target).message, target, { cause: err });
+        ended?.({ failure: error.failure, durationMs: performance.now() - started });
+        reject(error);
+      };
+      request.on('socket', (socket) => {
+        if (request.reusedSocket) connected = true;
+        else socket.once(secure ? 'secureConnect' : 'connect', () => (connected = true));
+      });
+      request.on('error', fail);
+      // Safety nets: a request or response closed without an error or a whole answer is a broken connection.
+      const closed = () => fail(new Error('The connection closed before the whole answer arrived.'));
+      let answered = false;
+      request.on('close', () => {
+        if (!answered) closed();
+      });
+      request.on('response', (res) => {
+        answered = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('error', fail);
+        res.on('close', closed);
+        res.on('end', () => {
+          if (settled) return;
+          settle();
+          const status = res.statusCode ?? 0;
+          const responseHeaders = new NodeResponseHeaders(res.headers);
+          if (ended) {
+            const requestId = responseHeaders.get('request-id') ?? responseHeaders.get('x-ms-request-id') ?? undefined;
+            ended({ status, durationMs: performance.now() - started, ...(requestId ? { requestId } : {}) });
+          }
+          // As fetch's text(): a leading byte order mark is not part of the text.
+          resolve({ status, headers: responseHeaders, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
+        });
+      });
+      request.end(body);
+    });
+  }
+
+  /** This client's keep-alive agent for the `node:https` road. */
+  #agent(secure: boolean): import('node:http').Agent {
+    const protocol = secure ? 'https' : 'http';
+    const existing = this.#agents[protocol];
+    if (existing) return existing;
+    const extra = this.#options.ca === undefined ? [] : Array.isArray(this.#options.ca) ? this.#options.ca : [this.#options.ca];
+    // An explicit `ca` replaces Node's bundled roots, so they go in too, as on the fetch road.
+    const ca = secure && extra.length ? [...process.getBuiltinModule('node:tls').rootCertificates, ...extra.map((c) => c.toString())] : undefined;
+    // Idle connections close after 4 s (undici's default; sooner when the server announces less), before a server
+    // or load balancer drops them: a request written to a dropped connection could not be told from a sent one.
+    const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, ...(ca ? { ca } : {}) };
+    if (secure) return (this.#agents.https = new (nodeHttps().Agent)(options));
+    return (this.#agents.http = new (nodeHttp().Agent)(options));
+  }
+
+  /** The fetch road (see the class). */
+  async #viaFetch(req: HttpRequest): Promise<HttpResponse> {
     let route: { dispatcher: Dispatcher; proxied: boolean } | undefined;
     if (this.#options.ca !== undefined || this.#options.proxy) {
       try {
@@ -115,10 +239,11 @@ export class HttpClient {
         throw new TransportError('connect', `Could not set up the proxy or trusted roots: ${String((err as Error)?.message ?? err)}`, safeUrl(req.url), { cause: err });
       }
     }
-    const deadline = this.#deadlines.start();
-    const { signal } = deadline.controller;
+    const controller = new AbortController();
+    const deadline = this.#deadlines.start(() => controller.abort(new DOMException('The request took longer than its time limit.', 'TimeoutError')));
+    const { signal } = controller;
     const callerSignal = req.signal;
-    const onAbort = () => deadline.controller.abort(callerSignal?.reason);
+    const onAbort = () => controller.abort(callerSignal?.reason);
     if (callerSignal?.aborted) onAbort();
     else callerSignal?.addEventListener('abort', onAbort, { once: true });
     const ended = this.#observer?.({ method: req.method, url: req.url, requestBytes: () => bodyBytes(req) });
@@ -165,6 +290,9 @@ export class HttpClient {
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
+    this.#agents.https?.destroy();
+    this.#agents.http?.destroy();
+    this.#agents = {};
     const routes = await this.#routes?.catch(() => undefined);
     await Promise.all([routes?.direct?.close(), routes?.proxied?.close()]);
   }
@@ -191,6 +319,35 @@ async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
     direct: ca || options.proxy ? new Agent(ca ? { connect: { ca } } : {}) : undefined,
     proxied: options.proxy ? new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) }) : undefined,
   };
+}
+
+/** How long an idle keep-alive connection of the `node:https` road stays open. */
+const IDLE_SOCKET_MS = 4000;
+
+function hasHeader(headers: Record<string, unknown>, lowerName: string): boolean {
+  for (const name in headers) if (name.toLowerCase() === lowerName) return true;
+  return false;
+}
+
+/** A `node:http` response's headers as {@link ResponseHeaders}. */
+class NodeResponseHeaders implements ResponseHeaders {
+  readonly #raw: import('node:http').IncomingHttpHeaders;
+
+  constructor(raw: import('node:http').IncomingHttpHeaders) {
+    this.#raw = raw;
+  }
+
+  get(name: string): string | null {
+    const value = this.#raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  forEach(fn: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.#raw)) {
+      const value = this.#raw[name];
+      if (value !== undefined) fn(Array.isArray(value) ? value.join(', ') : value, name);
+    }
+  }
 }
 
 /** Bytes per write of a `Uint8Array` body: TLS encrypts each write whole, so smaller writes keep its buffers small. */

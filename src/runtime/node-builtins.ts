@@ -36,6 +36,16 @@ export function isNodeReadable(value: unknown): value is import('node:stream').R
   return typeof value === 'object' && value !== null && value instanceof nodeStream().Readable;
 }
 
+/** `node:https`, loaded on first use (with `node:tls`, as Node's fetch loads it on its first request). */
+export function nodeHttps(): typeof import('node:https') {
+  return process.getBuiltinModule('node:https');
+}
+
+/** `node:http`, loaded on first use. */
+export function nodeHttp(): typeof import('node:http') {
+  return process.getBuiltinModule('node:http');
+}
+
 /** `node:util` (loaded by Node at start-up already; this skips its ES module facade, which loads more). */
 export function nodeUtil(): typeof import('node:util') {
   return process.getBuiltinModule('node:util');

@@ -64,3 +64,12 @@ export function tokenEndpoint(host = LOGIN, tenant = TENANT) {
 }
 
 export const SEND_PATH = `/v1.0/users/${encodeURIComponent(SENDER)}/sendMail`;
+
+/**
+ * A socket failure for nock's `replyWithError`, shaped as Node raises one: an `Error` with a `code`. (nock 14
+ * passes a plain `{ code, message }` object to fetch but never emits it on a `node:https` request, which then
+ * hangs: use this.)
+ */
+export function socketError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}

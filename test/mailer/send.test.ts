@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { MailerError, O365OAuthMailer } from '../../src/index';
-import { GRAPH, SECRET, SEND_PATH, fakeJwt, graphError, mailerConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { GRAPH, SECRET, SEND_PATH, fakeJwt, graphError, mailerConfig, socketError, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 
 describe('send() through Graph', () => {
   it('gets a token with client credentials and POSTs the exact Graph JSON', async () => {
@@ -199,7 +199,7 @@ describe('send() through Graph', () => {
 
 describe('token requests that never reached Entra ID', () => {
   it('are retried: a refused connection, then a token, then the mail', async () => {
-    tokenEndpoint().replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 20.190.1.1:443' });
+    tokenEndpoint().replyWithError(socketError('ECONNREFUSED', 'connect ECONNREFUSED 20.190.1.1:443'));
     tokenEndpoint().reply(200, tokenReply());
     const graph = nock(GRAPH).post(SEND_PATH).reply(202);
     const result = await new O365OAuthMailer(mailerConfig()).send({ to: 'a@contoso.com', text: 'x' });
@@ -209,7 +209,7 @@ describe('token requests that never reached Entra ID', () => {
   });
 
   it('give NETWORK (retriable) after three refused connections', async () => {
-    const refused = tokenEndpoint().times(3).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    const refused = tokenEndpoint().times(3).replyWithError(socketError('ECONNREFUSED', 'connect ECONNREFUSED'));
     const err = await new O365OAuthMailer(mailerConfig()).send({ to: 'a@contoso.com', text: 'x' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'NETWORK', retriable: true });
     expect(refused.isDone()).toBe(true);

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MailerError, O365OAuthMailer } from '../../src/index';
-import { GRAPH, SECRET, SEND_PATH, entraError, fakeJwt, graphError, mailerConfig, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { GRAPH, SECRET, SEND_PATH, entraError, fakeJwt, graphError, mailerConfig, openIdConfig, socketError, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 
 /** Everything a user could print: log lines, and each error's message, stack, inspect, JSON and cause chain. */
 function printed(logs: string[], errors: unknown[], extra: unknown[] = []): string {
@@ -38,7 +38,7 @@ describe('the secret and tokens never leak', () => {
     // The token endpoint refuses the secret; echoes the request body back in its error text.
     await attempt(() => tokenEndpoint().reply(401, (_u, body) => entraError(7000215, 'invalid_client', `Invalid client secret provided. Body was ${String(body)}`)));
     // The connection fails mid-request with the secret in the low-level error text.
-    await attempt(() => tokenEndpoint().replyWithError({ code: 'ECONNRESET', message: `socket hang up client_secret=${SECRET}` }));
+    await attempt(() => tokenEndpoint().replyWithError(socketError('ECONNRESET', `socket hang up client_secret=${SECRET}`)));
     // A token, then every Graph failure kind.
     await attempt(() => {
       tokenEndpoint().reply(200, tokenReply(token));
@@ -46,7 +46,7 @@ describe('the secret and tokens never leak', () => {
     });
     await attempt(() => nock(GRAPH).post(SEND_PATH).reply(504, graphError('GatewayTimeout', 'upstream timeout')));
     await attempt(() => nock(GRAPH).post(SEND_PATH).times(2).reply(429, graphError('ApplicationThrottled', 'slow down'), { 'Retry-After': '0' }));
-    await attempt(() => nock(GRAPH).post(SEND_PATH).replyWithError({ code: 'ECONNRESET', message: `reset while sending Authorization: Bearer ${token}` }));
+    await attempt(() => nock(GRAPH).post(SEND_PATH).replyWithError(socketError('ECONNRESET', `reset while sending Authorization: Bearer ${token}`)));
     await attempt(() => {
       tokenEndpoint().reply(200, tokenReply(token));
       nock(GRAPH).post(SEND_PATH).times(2).reply(401, graphError('InvalidAuthenticationToken', `bad token ${token}`));

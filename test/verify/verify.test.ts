@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { O365OAuthMailer, type VerifyReport } from '../../src/index';
-import { GRAPH, LOGIN, SEND_PATH, TENANT, entraError, fakeJwt, graphError, mailerConfig, openIdConfig, tokenEndpoint, tokenReply } from '../helpers/microsoft';
+import { GRAPH, LOGIN, SEND_PATH, TENANT, entraError, fakeJwt, graphError, mailerConfig, openIdConfig, socketError, tokenEndpoint, tokenReply } from '../helpers/microsoft';
 
 function check(report: VerifyReport, id: string) {
   const found = report.checks.find((c) => c.id === id);
@@ -40,7 +40,7 @@ describe('verify(): the Test button', () => {
   });
 
   it('unreachable Microsoft: NETWORK with a fix about proxy, firewall and tls.ca', async () => {
-    nock(LOGIN).get(`/${TENANT}/v2.0/.well-known/openid-configuration`).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    nock(LOGIN).get(`/${TENANT}/v2.0/.well-known/openid-configuration`).replyWithError(socketError('ECONNREFUSED', 'connect ECONNREFUSED'));
     const report = await new O365OAuthMailer(mailerConfig()).verify();
     expect(check(report, 'tenant')).toMatchObject({ status: 'fail', code: 'NETWORK' });
     expect(check(report, 'tenant').fix).toMatch(/proxy/);

@@ -1,0 +1,186 @@
+import { once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HttpClient } from '../../src/http/http-client';
+import { TransportError } from '../../src/http/transport-error';
+import { httpServer, httpsServer, makeCert, rejectionOf, type TestCert } from '../reliability/helpers';
+
+// The node:https road of HttpClient (text bodies, no proxy), against real local servers over real sockets. nock's
+// interceptor is lifted for this file (it talks to loopback only): its pass-through opens a new connection for
+// every request, so connection reuse could not be seen through it.
+let cert: TestCert;
+const open: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  nock.restore();
+  cert = await makeCert();
+});
+
+afterAll(() => {
+  nock.activate();
+});
+
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  for (const thing of open.splice(0)) await thing.close();
+});
+
+function client(timeoutMs = 10_000): HttpClient {
+  const http = new HttpClient({ timeoutMs, ca: cert.cert });
+  open.push(http);
+  return http;
+}
+
+describe('HttpClient: text bodies go by node:https', () => {
+  it('sends the body once with its length, keeps one connection alive across requests, and never calls fetch', async () => {
+    const fetchSpy = vi.fn(() => Promise.reject(new Error('fetch must not be used')));
+    vi.stubGlobal('fetch', fetchSpy);
+    const server = await httpsServer(cert, (req, res) => {
+      res.writeHead(202, { 'request-id': `rid-${server.received.length}` });
+      res.end();
+    });
+    open.push(server);
+    const http = client();
+    const body = JSON.stringify({ message: { subject: 'Grüße' } });
+    for (let i = 0; i < 3; i++) {
+      const res = await http.request({ method: 'POST', url: `${server.origin}/v1.0/users/x/sendMail`, headers: { 'Content-Type': 'application/json' }, body });
+      expect(res.status).toBe(202);
+      expect(res.headers.get('Request-Id')).toBe(`rid-${i + 1}`);
+    }
+    expect(server.received.map((r) => r.body.toString())).toEqual([body, body, body]);
+    expect(server.received[0]!.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(server.received[0]!.headers['content-type']).toBe('application/json');
+    expect(server.connections).toBe(1);
+    expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
+  it('reads the answer as fetch would: text without a byte order mark, repeated headers joined, a 3xx not followed', async () => {
+    const server = await httpServer((req, res) => {
+      if (req.path === '/moved') {
+        res.writeHead(302, { location: 'https://elsewhere.example/' });
+        res.end();
+        return;
+      }
+      res.setHeader('x-twice', ['a', 'b']);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('\ufeff{"ok":"ä"}');
+    });
+    open.push(server);
+    const http = client();
+    const res = await http.request({ method: 'GET', url: `${server.origin}/json` });
+    expect(res.text).toBe('{"ok":"ä"}');
+    expect(res.headers.get('x-twice')).toBe('a, b');
+    const seen: Record<string, string> = {};
+    res.headers.forEach((value, name) => (seen[name] = value));
+    expect(seen).toMatchObject({ 'content-type': 'application/json', 'x-twice': 'a, b' });
+    const moved = await http.request({ method: 'POST', url: `${server.origin}/moved`, body: 'x' });
+    expect(moved.status).toBe(302);
+    expect(moved.headers.get('location')).toBe('https://elsewhere.example/');
+    expect(server.received.map((r) => r.path)).toEqual(['/json', '/moved']);
+    expect(server.received[1]!.headers['content-type']).toBe('text/plain;charset=UTF-8');
+  });
+
+  it('stops a request that outlives its time limit as a timeout (maybe sent), and closes its connection', async () => {
+    const server = await httpsServer(cert, () => {
+      // Never answers.
+    });
+    open.push(server);
+    let serverSocket: Socket | undefined;
+    server.onConnection = (socket) => {
+      serverSocket = socket;
+      return false;
+    };
+    const err = await rejectionOf(client(300).request({ method: 'POST', url: `${server.origin}/v1.0/users/x/sendMail`, body: '{}' }));
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ failure: 'timeout', notSent: false, message: 'No complete answer within 300 ms.' });
+    expect(server.received).toHaveLength(1);
+    if (!serverSocket!.destroyed) await once(serverSocket!, 'close');
+  });
+
+  it('calls a connection that never finishes its TLS handshake "not sent" when the time limit passes', async () => {
+    // Accepts TCP and then says nothing: the client's TLS hello is never answered.
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    open.push({
+      close: () => {
+        for (const s of sockets) s.destroy();
+        return new Promise<void>((resolve) => silent.close(() => resolve()));
+      },
+    });
+    const { port } = silent.address() as AddressInfo;
+    const err = await rejectionOf(client(300).request({ method: 'POST', url: `https://127.0.0.1:${port}/v1.0/users/x/sendMail`, body: '{}' }));
+    expect(err).toMatchObject({ failure: 'connect', notSent: true, message: 'No connection within 300 ms.' });
+  });
+
+  it('calls a refused connection "not sent"', async () => {
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const err = await rejectionOf(client().request({ method: 'GET', url: `https://127.0.0.1:${port}/` }));
+    expect(err).toMatchObject({ failure: 'connect', notSent: true });
+    expect(err.message).toMatch(/^ECONNREFUSED/);
+  });
+
+  it("stops a request when the caller's signal fires, as aborted, and closes its connection", async () => {
+    const server = await httpsServer(cert, () => {
+      controller.abort();
+    });
+    open.push(server);
+    const controller = new AbortController();
+    let serverSocket: Socket | undefined;
+    server.onConnection = (socket) => {
+      serverSocket = socket;
+      return false;
+    };
+    const err = await rejectionOf(client().request({ method: 'POST', url: `${server.origin}/x`, body: '{}', signal: controller.signal }));
+    expect(err).toMatchObject({ failure: 'aborted' });
+    if (!serverSocket!.destroyed) await once(serverSocket!, 'close');
+    // Already aborted: nothing is sent at all.
+    const again = await rejectionOf(client().request({ method: 'POST', url: `${server.origin}/x`, body: '{}', signal: controller.signal }));
+    expect(again).toMatchObject({ failure: 'aborted' });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('calls a connection broken after the request was written "maybe sent"', async () => {
+    const server = await httpsServer(cert, (req, res, raw) => {
+      raw.socket.destroy();
+    });
+    open.push(server);
+    const err = await rejectionOf(client().request({ method: 'POST', url: `${server.origin}/x`, body: '{}' }));
+    expect(err).toMatchObject({ failure: 'reset', notSent: false });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('a broken answer halfway through its body is a failure, not a short text', async () => {
+    const server = await httpsServer(cert, (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"partial":');
+      setImmediate(() => res.socket?.destroy());
+    });
+    open.push(server);
+    const err = await rejectionOf(client().request({ method: 'GET', url: `${server.origin}/x` }));
+    expect(err).toMatchObject({ failure: 'reset' });
+  });
+
+  it('close() closes the idle keep-alive connection', async () => {
+    const server = await httpsServer(cert, (req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    open.push(server);
+    let serverSocket: Socket | undefined;
+    server.onConnection = (socket) => {
+      serverSocket = socket;
+      return false;
+    };
+    const http = new HttpClient({ timeoutMs: 10_000, ca: cert.cert });
+    await http.request({ method: 'GET', url: `${server.origin}/x` });
+    expect(serverSocket!.destroyed).toBe(false);
+    const closed = once(serverSocket!, 'close');
+    await http.close();
+    await closed;
+  });
+});
