@@ -17,7 +17,10 @@ export interface HttpClientOptions {
   proxy?: string;
   /** Hosts that bypass the proxy (`NO_PROXY` syntax). */
   noProxy?: string;
-  /** A fetch to use instead of the global one (tests, instrumentation). Looked up at call time when absent. */
+  /**
+   * A fetch that carries every request (tests, instrumentation), instead of the `node:https` road for text bodies
+   * and the global fetch for the rest.
+   */
   fetch?: typeof globalThis.fetch;
   /** Sees every request and its outcome (debug logging, OpenTelemetry spans). */
   observer?: HttpObserver;
