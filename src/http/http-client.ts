@@ -5,7 +5,7 @@ import { Deadlines } from './deadlines';
 import { bypassesProxy } from './no-proxy';
 import { TransportError, classifyFetchError, safeProxy } from './transport-error';
 import { loadUndici } from './undici';
-import { isNodeReadable, nodeHttp, nodeHttps, nodeStream } from '../runtime/node-builtins';
+import { isNodeReadable, nodeHttp, nodeHttps, nodeStream, nodeTls } from '../runtime/node-builtins';
 
 /** Settings shared by every request a mailer makes, token requests included. */
 export interface HttpClientOptions {
@@ -150,7 +150,16 @@ export class HttpClient {
       let connected = false;
       let settled = false;
       let stop: 'aborted' | undefined;
-      const request = (secure ? nodeHttps() : nodeHttp()).request(req.url, { method: req.method, headers, agent: this.#agent(secure) });
+      let request: import('node:http').ClientRequest;
+      try {
+        request = (secure ? nodeHttps() : nodeHttp()).request(req.url, { method: req.method, headers, agent: this.#agent(secure) });
+      } catch (err) {
+        // Refused before anything was written (e.g. a character a header cannot carry).
+        const error = new TransportError('connect', String((err as Error)?.message ?? err), safeUrl(req.url), { cause: err });
+        ended?.({ failure: error.failure, durationMs: 0 });
+        reject(error);
+        return;
+      }
       const deadline = this.#deadlines.start(() => request.destroy());
       const onAbort = () => {
         stop = 'aborted';
@@ -182,8 +191,10 @@ export class HttpClient {
         reject(error);
       };
       request.on('socket', (socket) => {
-        if (request.reusedSocket) connected = true;
-        else socket.once(secure ? 'secureConnect' : 'connect', () => (connected = true));
+        // A TLS socket of our own is up once its handshake is done. Any other socket (plain HTTP, or a test
+        // interceptor's stand-in) is judged by its error codes alone, as on the fetch road.
+        if (!request.reusedSocket && socket instanceof nodeTls().TLSSocket) socket.once('secureConnect', () => (connected = true));
+        else connected = true;
       });
       request.on('error', fail);
       // Safety nets: a request or response closed without an error or a whole answer is a broken connection.
@@ -223,7 +234,7 @@ export class HttpClient {
     if (existing) return existing;
     const extra = this.#options.ca === undefined ? [] : Array.isArray(this.#options.ca) ? this.#options.ca : [this.#options.ca];
     // An explicit `ca` replaces Node's bundled roots, so they go in too, as on the fetch road.
-    const ca = secure && extra.length ? [...process.getBuiltinModule('node:tls').rootCertificates, ...extra.map((c) => c.toString())] : undefined;
+    const ca = secure && extra.length ? [...nodeTls().rootCertificates, ...extra.map((c) => c.toString())] : undefined;
     // Idle connections close after 4 s (undici's default; sooner when the server announces less), before a server
     // or load balancer drops them: a request written to a dropped connection could not be told from a sent one.
     const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, ...(ca ? { ca } : {}) };

@@ -41,6 +41,11 @@ export function nodeHttps(): typeof import('node:https') {
   return process.getBuiltinModule('node:https');
 }
 
+/** `node:tls`, loaded on first use. */
+export function nodeTls(): typeof import('node:tls') {
+  return process.getBuiltinModule('node:tls');
+}
+
 /** `node:http`, loaded on first use. */
 export function nodeHttp(): typeof import('node:http') {
   return process.getBuiltinModule('node:http');

@@ -1,24 +1,17 @@
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpClient } from '../../src/http/http-client';
 import { TransportError } from '../../src/http/transport-error';
-import { httpServer, httpsServer, makeCert, rejectionOf, type TestCert } from '../reliability/helpers';
+import { httpServer, httpsServer, makeCert, rejectionOf, withRealSockets, type TestCert } from '../reliability/helpers';
 
-// The node:https road of HttpClient (text bodies, no proxy), against real local servers over real sockets. nock's
-// interceptor is lifted for this file (it talks to loopback only): its pass-through opens a new connection for
-// every request, so connection reuse could not be seen through it.
+// The node:https road of HttpClient (text bodies, no proxy), against real local servers over real sockets.
+withRealSockets();
 let cert: TestCert;
 const open: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  nock.restore();
   cert = await makeCert();
-});
-
-afterAll(() => {
-  nock.activate();
 });
 
 afterEach(async () => {
@@ -112,6 +105,20 @@ describe('HttpClient: text bodies go by node:https', () => {
     const { port } = silent.address() as AddressInfo;
     const err = await rejectionOf(client(300).request({ method: 'POST', url: `https://127.0.0.1:${port}/v1.0/users/x/sendMail`, body: '{}' }));
     expect(err).toMatchObject({ failure: 'connect', notSent: true, message: 'No connection within 300 ms.' });
+  });
+
+  it('calls a connection reset during the TLS handshake "not sent"', async () => {
+    const server = await httpsServer(cert, () => {
+      throw new Error('no request can arrive');
+    });
+    open.push(server);
+    server.onConnection = (socket) => {
+      socket.destroy();
+      return true;
+    };
+    const err = await rejectionOf(client().request({ method: 'POST', url: `${server.origin}/x`, body: '{}' }));
+    expect(err).toMatchObject({ failure: 'connect', notSent: true });
+    expect(server.received).toHaveLength(0);
   });
 
   it('calls a refused connection "not sent"', async () => {

@@ -3,7 +3,8 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { afterEach } from 'vitest';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { generateTlsMaterial } from '../../src/emulator/tls-certificate';
 import { O365OAuthMailer } from '../../src/index';
 import { CLIENT, SENDER, TENANT, fakeJwt, mailerConfig, tokenReply } from '../helpers/microsoft';
@@ -186,4 +187,19 @@ export function trackedMailers(defaults: Record<string, unknown> = {}): (overrid
     made.push(m);
     return m;
   };
+}
+
+/**
+ * Lifts nock's interceptor for the calling test file, which must talk to loopback servers only. nock stands a
+ * socket of its own in for `node:https`'s: it opens a new connection for every request and reports a reset
+ * during the TLS handshake as a bare "socket hang up", so connection reuse and handshake failures could not be seen
+ * through it.
+ */
+export function withRealSockets(): void {
+  beforeAll(() => {
+    nock.restore();
+  });
+  afterAll(() => {
+    nock.activate();
+  });
 }

@@ -12,9 +12,11 @@ import {
   rejectionOf,
   type LocalServer,
   type TestCert,
+  withRealSockets,
 } from './helpers';
 
-// Real sockets, real TLS: the failures are produced by a local server, not simulated inside fetch.
+// Real sockets, real TLS: the failures are produced by a local server, not simulated inside the client.
+withRealSockets();
 let cert: TestCert;
 const open: Array<{ close(): Promise<void> }> = [];
 
