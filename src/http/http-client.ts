@@ -17,10 +17,7 @@ export interface HttpClientOptions {
   proxy?: string;
   /** Hosts that bypass the proxy (`NO_PROXY` syntax). */
   noProxy?: string;
-  /**
-   * A fetch that carries every request (tests, instrumentation), instead of the `node:https` road for text bodies
-   * and the global fetch for the rest.
-   */
+  /** A fetch that carries every request (tests, instrumentation), instead of `node:https`. */
   fetch?: typeof globalThis.fetch;
   /** Sees every request and its outcome (debug logging, OpenTelemetry spans). */
   observer?: HttpObserver;
@@ -94,13 +91,14 @@ export interface HttpResponse {
 
 /**
  * The one place the library talks HTTP, with a time limit on every request and failures classified as "provably
- * not sent" or "maybe sent". Two roads, chosen per request here and nowhere else:
- * - a request with a text body or none (every Graph JSON call, token requests, verify), when no proxy is set, goes
- *   by `node:https` over a keep-alive agent of this client's (carrying the extra CA). In Node 20 each `fetch` call
- *   builds WHATWG `Request`, `AbortSignal` and stream objects that cost more than all the rest of a warm send;
- *   `node:https` stops a request with `destroy()`, so it needs no signal at all;
- * - uploads (a stream or bytes) and anything through a proxy go by Node's fetch, with an undici dispatcher for the
- *   proxy and the extra CA.
+ * not sent" or "maybe sent". Two roads, chosen per client here and nowhere else:
+ * - without a proxy, every request goes by `node:https` over a keep-alive agent of this client's (carrying the
+ *   extra CA). In Node 20 each `fetch` call builds WHATWG `Request`, `AbortSignal` and stream objects that cost
+ *   more than all the rest of a warm send, and a stream body goes through `Readable.toWeb`, which copies every
+ *   chunk; `node:https` stops a request with `destroy()`, so it needs no signal, and takes a body's bytes as they
+ *   are;
+ * - through a proxy (or with a `fetch` given), requests go by that fetch, with an undici dispatcher for the proxy
+ *   and the extra CA.
  */
 export class HttpClient {
   readonly #timeoutMs: number;
@@ -122,16 +120,17 @@ export class HttpClient {
     this.#fetch = options.fetch;
     this.#observer = options.observer;
     if (options.proxy) this.#proxyName = safeProxy(options.proxy);
-    // A given fetch (tests, instrumentation) carries every request; a proxy takes undici's ProxyAgent.
+    // A given fetch (tests, instrumentation) carries every request; so does Node's fetch through a proxy (undici's
+    // ProxyAgent).
     this.#nodeRoad = options.fetch === undefined && !options.proxy;
   }
 
   /** Sends a request and reads the whole response. Rejects only with a {@link TransportError}. */
   request(req: HttpRequest): Promise<HttpResponse> {
-    return this.#nodeRoad && (req.body === undefined || typeof req.body === 'string') ? this.#viaNode(req) : this.#viaFetch(req);
+    return this.#nodeRoad ? this.#viaNode(req) : this.#viaFetch(req);
   }
 
-  /** The `node:https` road (see the class): one request, its body written whole, its answer read whole. */
+  /** The `node:https` road (see the class): one request, its body written as the socket takes it, its answer read whole. */
   #viaNode(req: HttpRequest): Promise<HttpResponse> {
     const callerSignal = req.signal;
     if (callerSignal?.aborted) return Promise.reject(new TransportError('aborted', 'The operation was aborted.', safeUrl(req.url)));
@@ -140,8 +139,8 @@ export class HttpClient {
     const secure = req.url.startsWith('https:');
     return new Promise<HttpResponse>((resolve, reject) => {
       const headers: Record<string, string | number> = { ...req.headers };
-      const body = req.body as string | undefined;
-      if (body !== undefined) {
+      const body = req.body;
+      if (typeof body === 'string') {
         headers['Content-Length'] = Buffer.byteLength(body);
         // What fetch sends for a text body without a type.
         if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'text/plain;charset=UTF-8';
@@ -174,6 +173,7 @@ export class HttpClient {
       const fail = (err: unknown) => {
         if (settled) return;
         settle();
+        if (isNodeReadable(body)) body.destroy();
         const target = safeUrl(req.url);
         const error =
           stop === 'aborted'
@@ -223,7 +223,11 @@ export class HttpClient {
           resolve({ status, headers: responseHeaders, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
         });
       });
-      request.end(body);
+      if (body instanceof Uint8Array) void writeViews(request, body);
+      else if (isNodeReadable(body)) {
+        body.once('error', (err) => request.destroy(err));
+        body.pipe(request);
+      } else request.end(body);
     });
   }
 
@@ -333,6 +337,28 @@ async function makeRoutes(options: HttpClientOptions): Promise<Routes> {
     direct: ca || options.proxy ? new Agent(ca ? { connect: { ca } } : {}) : undefined,
     proxied: options.proxy ? new ProxyAgent({ uri: options.proxy, ...(ca ? { requestTls: { ca } } : {}) }) : undefined,
   };
+}
+
+/**
+ * Writes `bytes` as views of at most {@link WRITE_BYTES}, each once the socket has taken the one before: no byte is
+ * copied, and TLS encrypts a bounded amount at a time.
+ */
+async function writeViews(request: import('node:http').ClientRequest, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.length; offset += WRITE_BYTES) {
+    if (request.destroyed) return;
+    if (!request.write(bytes.subarray(offset, Math.min(offset + WRITE_BYTES, bytes.length)))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          request.off('drain', done);
+          request.off('close', done);
+          resolve();
+        };
+        request.on('drain', done);
+        request.on('close', done);
+      });
+    }
+  }
+  if (!request.destroyed) request.end();
 }
 
 /** How long an idle keep-alive connection of the `node:https` road stays open. */
