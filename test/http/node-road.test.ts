@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpClient } from '../../src/http/http-client';
 import { TransportError } from '../../src/http/transport-error';
@@ -46,6 +48,48 @@ describe('HttpClient: text bodies go by node:https', () => {
     expect(server.received[0]!.headers['content-type']).toBe('application/json');
     expect(server.connections).toBe(1);
     expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
+  it('sends bytes and streams as they are, with their Content-Length, in several writes', async () => {
+    const server = await httpsServer(cert, (req, res) => {
+      res.writeHead(200);
+      res.end(String(req.body.length));
+    });
+    open.push(server);
+    const http = client();
+    // Larger than one write (1 MiB), so the views are written one after another as the socket drains.
+    const bytes = randomBytes(2.5 * 1024 * 1024);
+    const sent = await http.request({ method: 'PUT', url: `${server.origin}/bytes`, headers: { 'Content-Length': String(bytes.length) }, body: bytes });
+    expect(sent.text).toBe(String(bytes.length));
+    expect(server.received[0]!.body.equals(bytes)).toBe(true);
+    const parts = [randomBytes(70_000), randomBytes(5), randomBytes(300_000)];
+    const streamed = await http.request({ method: 'PUT', url: `${server.origin}/stream`, headers: { 'Content-Length': '370005' }, body: Readable.from(parts) });
+    expect(streamed.text).toBe('370005');
+    expect(server.received[1]!.body.equals(Buffer.concat(parts))).toBe(true);
+    expect(server.received[1]!.headers['content-length']).toBe('370005');
+  });
+
+  it('a body stream that fails stops the request; one still open when the time limit passes is destroyed', async () => {
+    const server = await httpsServer(cert, (req, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    open.push(server);
+    const failing = new Readable({
+      read() {
+        this.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+      },
+    });
+    const err = await rejectionOf(client().request({ method: 'PUT', url: `${server.origin}/x`, headers: { 'Content-Length': '10' }, body: failing }));
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err.message).toMatch(/EIO/);
+    // A stream that never ends: the time limit stops the request and destroys the stream (a file stays open otherwise).
+    const endless = new Readable({ read() {} });
+    endless.push(Buffer.from('abc'));
+    const timedOut = await rejectionOf(client(300).request({ method: 'PUT', url: `${server.origin}/y`, headers: { 'Content-Length': '10' }, body: endless }));
+    expect(timedOut).toMatchObject({ failure: 'timeout' });
+    expect(endless.destroyed).toBe(true);
+    expect(server.received).toHaveLength(0);
   });
 
   it('reads the answer as fetch would: text without a byte order mark, repeated headers joined, a 3xx not followed', async () => {
