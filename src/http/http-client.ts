@@ -112,6 +112,8 @@ export class HttpClient {
   /** The keep-alive agents of the `node:https` road, by protocol, made on first use. */
   #agents: { https?: import('node:https').Agent; http?: import('node:http').Agent } = {};
   readonly #nodeRoad: boolean;
+  /** Set by close(): connections are no longer kept once their request is done. */
+  #closing = false;
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
@@ -155,8 +157,8 @@ export class HttpClient {
       } catch (err) {
         // Refused before anything was written (e.g. a character a header cannot carry).
         const error = new TransportError('connect', String((err as Error)?.message ?? err), safeUrl(req.url), { cause: err });
-        ended?.({ failure: error.failure, durationMs: 0 });
         reject(error);
+        report(ended, { failure: error.failure, durationMs: 0 });
         return;
       }
       const deadline = this.#deadlines.start(() => request.destroy());
@@ -165,9 +167,11 @@ export class HttpClient {
         request.destroy();
       };
       callerSignal?.addEventListener('abort', onAbort, { once: true });
+      const onBodyError = (err: Error) => request.destroy(err);
       const settle = () => {
         settled = true;
         callerSignal?.removeEventListener('abort', onAbort);
+        if (isNodeReadable(body)) body.off('error', onBodyError);
         this.#deadlines.finish(deadline);
       };
       const fail = (err: unknown) => {
@@ -187,14 +191,22 @@ export class HttpClient {
                 ? classifyFetchError(err, target)
                 : // Failed before the connection was up (refused, DNS, a reset during the TLS handshake): not sent.
                   new TransportError('connect', classifyFetchError(err, target).message, target, { cause: err });
-        ended?.({ failure: error.failure, durationMs: performance.now() - started });
         reject(error);
+        report(ended, { failure: error.failure, durationMs: performance.now() - started });
       };
-      request.on('socket', (socket) => {
-        // A TLS socket of our own is up once its handshake is done. Any other socket (plain HTTP, or a test
-        // interceptor's stand-in) is judged by its error codes alone, as on the fetch road.
-        if (!request.reusedSocket && socket instanceof nodeTls().TLSSocket) socket.once('secureConnect', () => (connected = true));
-        else connected = true;
+      let socket: import('node:net').Socket | undefined;
+      request.on('socket', (assigned) => {
+        socket = assigned;
+        // A TLS socket of our own is up once its handshake is done (and stays so when the agent hands it out again).
+        // Any other socket (plain HTTP, or a test interceptor's stand-in) is judged by its error codes alone, as on
+        // the fetch road.
+        if (request.reusedSocket || handshakeDone.has(assigned) || !(assigned instanceof nodeTls().TLSSocket)) connected = true;
+        else {
+          assigned.once('secureConnect', () => {
+            handshakeDone.add(assigned);
+            connected = true;
+          });
+        }
       });
       request.on('error', fail);
       // Safety nets: a request or response closed without an error or a whole answer is a broken connection.
@@ -213,19 +225,27 @@ export class HttpClient {
         res.on('end', () => {
           if (settled) return;
           settle();
+          if (!request.writableFinished) {
+            // Answered before the whole body was written (an early 4xx): stop writing, and keep no file open.
+            request.destroy();
+            if (isNodeReadable(body)) body.destroy();
+          } else if (this.#closing) {
+            // After close(), the connection is not kept for another request: it closes once the agent has it back.
+            setImmediate(() => socket?.destroy());
+          }
           const status = res.statusCode ?? 0;
           const responseHeaders = new NodeResponseHeaders(res.headers);
-          if (ended) {
-            const requestId = responseHeaders.get('request-id') ?? responseHeaders.get('x-ms-request-id') ?? undefined;
-            ended({ status, durationMs: performance.now() - started, ...(requestId ? { requestId } : {}) });
-          }
           // As fetch's text(): a leading byte order mark is not part of the text.
           resolve({ status, headers: responseHeaders, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
+          if (ended) {
+            const requestId = responseHeaders.get('request-id') ?? responseHeaders.get('x-ms-request-id') ?? undefined;
+            report(ended, { status, durationMs: performance.now() - started, ...(requestId ? { requestId } : {}) });
+          }
         });
       });
       if (body instanceof Uint8Array) void writeViews(request, body);
       else if (isNodeReadable(body)) {
-        body.once('error', (err) => request.destroy(err));
+        body.once('error', onBodyError);
         body.pipe(request);
       } else request.end(body);
     });
@@ -308,9 +328,11 @@ export class HttpClient {
 
   /** Closes pooled connections. */
   async close(): Promise<void> {
-    this.#agents.https?.destroy();
-    this.#agents.http?.destroy();
-    this.#agents = {};
+    // Idle connections close now; a request still under way finishes, and its connection closes after it.
+    this.#closing = true;
+    for (const agent of [this.#agents.https, this.#agents.http]) {
+      for (const sockets of Object.values(agent?.freeSockets ?? {})) for (const socket of sockets ?? []) socket.destroy();
+    }
     const routes = await this.#routes?.catch(() => undefined);
     await Promise.all([routes?.direct?.close(), routes?.proxied?.close()]);
   }
@@ -359,6 +381,18 @@ async function writeViews(request: import('node:http').ClientRequest, bytes: Uin
     }
   }
   if (!request.destroyed) request.end();
+}
+
+/** TLS sockets whose handshake completed: a request on one of them may reach the server. */
+const handshakeDone = new WeakSet<object>();
+
+/** Tells an observer how a request ended; an observer that throws (a logger) changes nothing about the request. */
+function report(ended: ((end: HttpRequestEnd) => void) | undefined, end: HttpRequestEnd): void {
+  try {
+    ended?.(end);
+  } catch {
+    // The request's outcome is already settled; an observer's failure must not turn into an unhandled error.
+  }
 }
 
 /** How long an idle keep-alive connection of the `node:https` road stays open. */

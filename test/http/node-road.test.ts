@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -214,6 +215,71 @@ describe('HttpClient: text bodies go by node:https', () => {
     open.push(server);
     const err = await rejectionOf(client().request({ method: 'GET', url: `${server.origin}/x` }));
     expect(err).toMatchObject({ failure: 'reset' });
+  });
+
+  it('an answer before the whole body was written ends the request: the body stream is destroyed, nothing keeps writing', async () => {
+    // Answers 413 as soon as the headers arrive, without reading the body (as a server refusing an upload does).
+    const early = createHttpsServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+      res.writeHead(413, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"RequestEntityTooLarge"}}');
+    });
+    await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => early.close(() => resolve())).then(() => undefined) });
+    early.on('connection', (socket: Socket) => open.push({ close: async () => void socket.destroy() }));
+    const endless = new Readable({ read() {} });
+    endless.push(Buffer.alloc(64 * 1024));
+    const { port } = early.address() as AddressInfo;
+    const res = await client().request({ method: 'PUT', url: `https://127.0.0.1:${port}/upload`, headers: { 'Content-Length': String(1024 * 1024 * 1024) }, body: endless });
+    expect(res.status).toBe(413);
+    expect(endless.destroyed).toBe(true);
+  });
+
+  it("an observer that throws (a user's logger) changes nothing: the answer still arrives", async () => {
+    const server = await httpsServer(cert, (req, res) => {
+      res.writeHead(202);
+      res.end();
+    });
+    open.push(server);
+    const ends: string[] = [];
+    const http = new HttpClient({
+      timeoutMs: 10_000,
+      ca: cert.cert,
+      observer: () => (end) => {
+        ends.push(String(end.status));
+        throw new Error('logger broke');
+      },
+    });
+    open.push(http);
+    const res = await http.request({ method: 'POST', url: `${server.origin}/x`, body: '{}' });
+    expect(res.status).toBe(202);
+    expect(ends).toEqual(['202']);
+  });
+
+  it('close() lets a request under way finish, then closes its connection', async () => {
+    let answer: () => void = () => {};
+    let arrived: () => void = () => {};
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await httpsServer(cert, (req, res) => {
+      answer = () => {
+        res.writeHead(200);
+        res.end('done');
+      };
+      arrived();
+    });
+    open.push(server);
+    let serverSocket: Socket | undefined;
+    server.onConnection = (socket) => {
+      serverSocket = socket;
+      return false;
+    };
+    const http = new HttpClient({ timeoutMs: 10_000, ca: cert.cert });
+    const pending = http.request({ method: 'POST', url: `${server.origin}/x`, body: '{}' });
+    await requestArrived;
+    await http.close();
+    const closed = once(serverSocket!, 'close');
+    answer();
+    expect((await pending).text).toBe('done');
+    await closed;
   });
 
   it('close() closes the idle keep-alive connection', async () => {
