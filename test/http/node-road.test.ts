@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpClient } from '../../src/http/http-client';
 import { TransportError } from '../../src/http/transport-error';
-import { httpServer, httpsServer, makeCert, rejectionOf, withRealSockets, type TestCert } from '../reliability/helpers';
+import { httpServer, httpsServer, makeCert, rejectionOf, withRealSockets, type LocalServer, type TestCert } from '../reliability/helpers';
 
 // The node:https road of HttpClient (text bodies, no proxy), against real local servers over real sockets.
 withRealSockets();
@@ -21,6 +21,16 @@ afterEach(async () => {
   vi.unstubAllGlobals();
   for (const thing of open.splice(0)) await thing.close();
 });
+
+/** The server side of the last connection made to `server`. */
+function lastConnection(server: LocalServer): { socket: Socket | undefined } {
+  const seen: { socket: Socket | undefined } = { socket: undefined };
+  server.onConnection = (socket) => {
+    seen.socket = socket;
+    return false;
+  };
+  return seen;
+}
 
 function client(timeoutMs = 10_000): HttpClient {
   const http = new HttpClient({ timeoutMs, ca: cert.cert });
@@ -124,16 +134,12 @@ describe('HttpClient: text bodies go by node:https', () => {
       // Never answers.
     });
     open.push(server);
-    let serverSocket: Socket | undefined;
-    server.onConnection = (socket) => {
-      serverSocket = socket;
-      return false;
-    };
+    const connection = lastConnection(server);
     const err = await rejectionOf(client(300).request({ method: 'POST', url: `${server.origin}/v1.0/users/x/sendMail`, body: '{}' }));
     expect(err).toBeInstanceOf(TransportError);
     expect(err).toMatchObject({ failure: 'timeout', notSent: false, message: 'No complete answer within 300 ms.' });
     expect(server.received).toHaveLength(1);
-    if (!serverSocket!.destroyed) await once(serverSocket!, 'close');
+    if (!connection.socket!.destroyed) await once(connection.socket!, 'close');
   });
 
   it('calls a connection that never finishes its TLS handshake "not sent" when the time limit passes', async () => {
@@ -182,14 +188,10 @@ describe('HttpClient: text bodies go by node:https', () => {
     });
     open.push(server);
     const controller = new AbortController();
-    let serverSocket: Socket | undefined;
-    server.onConnection = (socket) => {
-      serverSocket = socket;
-      return false;
-    };
+    const connection = lastConnection(server);
     const err = await rejectionOf(client().request({ method: 'POST', url: `${server.origin}/x`, body: '{}', signal: controller.signal }));
     expect(err).toMatchObject({ failure: 'aborted' });
-    if (!serverSocket!.destroyed) await once(serverSocket!, 'close');
+    if (!connection.socket!.destroyed) await once(connection.socket!, 'close');
     // Already aborted: nothing is sent at all.
     const again = await rejectionOf(client().request({ method: 'POST', url: `${server.origin}/x`, body: '{}', signal: controller.signal }));
     expect(again).toMatchObject({ failure: 'aborted' });
@@ -267,16 +269,12 @@ describe('HttpClient: text bodies go by node:https', () => {
       arrived();
     });
     open.push(server);
-    let serverSocket: Socket | undefined;
-    server.onConnection = (socket) => {
-      serverSocket = socket;
-      return false;
-    };
+    const connection = lastConnection(server);
     const http = new HttpClient({ timeoutMs: 10_000, ca: cert.cert });
     const pending = http.request({ method: 'POST', url: `${server.origin}/x`, body: '{}' });
     await requestArrived;
     await http.close();
-    const closed = once(serverSocket!, 'close');
+    const closed = once(connection.socket!, 'close');
     answer();
     expect((await pending).text).toBe('done');
     await closed;
@@ -288,15 +286,11 @@ describe('HttpClient: text bodies go by node:https', () => {
       res.end();
     });
     open.push(server);
-    let serverSocket: Socket | undefined;
-    server.onConnection = (socket) => {
-      serverSocket = socket;
-      return false;
-    };
+    const connection = lastConnection(server);
     const http = new HttpClient({ timeoutMs: 10_000, ca: cert.cert });
     await http.request({ method: 'GET', url: `${server.origin}/x` });
-    expect(serverSocket!.destroyed).toBe(false);
-    const closed = once(serverSocket!, 'close');
+    expect(connection.socket!.destroyed).toBe(false);
+    const closed = once(connection.socket!, 'close');
     await http.close();
     await closed;
   });
