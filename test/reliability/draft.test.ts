@@ -266,7 +266,8 @@ describe('cancellation during the upload', () => {
     controller.abort();
     const err = (await rejectionOf(sending)) as MailerError;
     expect(err.code).toBe('ABORTED');
-    expect(performance.now() - started).toBeLessThan(500);
+    // Promptly: far below the 30 s time limit the hung PUT would otherwise wait for (generous for a busy machine).
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(graph.deletes).toEqual(['draft-1']);
     expect(graph.sends).toEqual([]);
     expect(upload.puts).toHaveLength(2);
