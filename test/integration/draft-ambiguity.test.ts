@@ -134,10 +134,19 @@ describe('a create-draft that timed out or was cancelled in flight', () => {
   });
 
   it('cancelled while the create is in flight: ABORTED, Drafts is still checked (without the signal), nothing made again', async () => {
-    emulator.faults.hang(1, { match: isCreateDraft });
+    // The hang's match runs as the create arrives: that is the moment to cancel.
+    let createArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => (createArrived = resolve));
+    emulator.faults.hang(1, {
+      match: (r) => {
+        if (!isCreateDraft(r)) return false;
+        createArrived();
+        return true;
+      },
+    });
     const controller = new AbortController();
     const sending = mailer.send(jsonMessage('cancelled'), { signal: controller.signal });
-    while (count(isCreateDraft) === 0) await new Promise((r) => setTimeout(r, 5));
+    await arrived;
     controller.abort();
     const err = (await sending.catch((e: unknown) => e)) as MailerError;
     expect(err).toBeInstanceOf(MailerError);

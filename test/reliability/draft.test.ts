@@ -258,10 +258,17 @@ describe('a lost /send reply is resolved by sending the same draft once more', (
 describe('cancellation during the upload', () => {
   it('aborting while a chunk is in flight → ABORTED promptly, the draft deleted once, no /send', async () => {
     readWriteTokens();
-    upload.fault = ({ index }) => (index === 1 ? 'hang' : 'ok');
+    // The second PUT's fault is chosen as it arrives: that is the moment to cancel.
+    let secondArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => (secondArrived = resolve));
+    upload.fault = ({ index }) => {
+      if (index !== 1) return 'ok';
+      secondArrived();
+      return 'hang';
+    };
     const controller = new AbortController();
     const sending = mailer().send(message(), { signal: controller.signal });
-    while (upload.puts.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await arrived;
     const started = performance.now();
     controller.abort();
     const err = (await rejectionOf(sending)) as MailerError;
